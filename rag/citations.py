@@ -1,0 +1,154 @@
+"""Parse, verify, repair and renumber the [n] citations of a drafted answer. Pure logic.
+
+A draft (from an LLM or the extractive composer) cites passages by their number in the
+prompt ([1] is the first retrieved passage). For each sentence of the draft:
+  - markers pointing to no passage are dropped;
+  - a cited passage is kept only if one of its sentences supports the claim (score >= threshold);
+  - a sentence whose citations all fail gets the best supporting passage, if one clears
+    the threshold ("repair"); otherwise it is marked unsupported and keeps no marker.
+The final citations are renumbered 1, 2, ... in order of first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import split_sentences
+from rag.evidence import PassageSentence
+from rag.types import AnswerSentence, Citation, ScoredChunk
+
+MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_REFUSAL = re.compile(
+    r"(?i)\b(?:(?:do|does|did)\s*n[o']t\s+(?:contain|cover|mention|provide|say|include|address|specify|state)"
+    r"|not\s+(?:mentioned|covered|specified|stated|provided|addressed)\s+in\s+the\s+(?:sources|articles|passages)"
+    r"|no\s+information|cannot\s+(?:answer|be\s+answered|determine)|unable\s+to\s+(?:answer|find|determine)"
+    r"|(?:sources|articles|passages)\s+(?:do\s+not|don't)\b)"
+)
+
+
+@dataclass(frozen=True)
+class DraftSentence:
+    text: str  # without markers
+    markers: tuple[int, ...]  # as written by the composer (1-based passage numbers)
+
+
+def parse_draft(text: str) -> list[DraftSentence]:
+    """Split a draft into sentences and the markers each carries (markers after a sentence
+    belong to it; markers inside it too).
+
+    >>> parse_draft("Russia lost troops [2]. NATO met in Brussels [1][3].")
+    [DraftSentence(text='Russia lost troops.', markers=(2,)), DraftSentence(text='NATO met in Brussels.', markers=(1, 3))]
+    """
+    out: list[DraftSentence] = []
+    # Move markers that follow the full stop in front of it, so sentences split cleanly.
+    text = re.sub(r"([.!?])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)", r"\2\1", text.strip())
+    for s, e in split_sentences(text):
+        piece = text[s:e]
+        markers: list[int] = []
+        for m in MARKER.finditer(piece):
+            for n in re.split(r"\s*[,;]\s*", m.group(1)):
+                if int(n) not in markers:
+                    markers.append(int(n))
+        clean = MARKER.sub("", piece).strip()
+        clean = re.sub(r"\s+([.!?,;:])", r"\1", clean)
+        if clean and re.search(r"\w", clean):
+            out.append(DraftSentence(clean, tuple(markers)))
+        elif markers and out:  # a stray marker on its own line belongs to the sentence before
+            out[-1] = DraftSentence(out[-1].text, tuple(dict.fromkeys(out[-1].markers + tuple(markers))))
+    return out
+
+
+def is_refusal(text: str) -> bool:
+    """Does the model say the sources do not cover the question?
+
+    >>> is_refusal("The articles do not mention Taiwan."), is_refusal("NATO met in Brussels [1].")
+    (True, False)
+    """
+    return bool(_REFUSAL.search(text))
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str  # final answer text with renumbered markers
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+
+    @property
+    def supported_share(self) -> float:
+        if not self.sentences:
+            return 0.0
+        return sum(s.supported for s in self.sentences) / len(self.sentences)
+
+
+def verify_citations(
+    draft: list[DraftSentence],
+    passages: list[ScoredChunk],
+    sentences: list[PassageSentence],
+    support: np.ndarray,
+    *,
+    threshold: float,
+    publisher_of: Callable[[str], str | None] = lambda _id: None,
+) -> Verified:
+    """Check every claim against the passages it cites; see the module docstring.
+
+    `support[i, j]` scores how well `sentences[j]` supports `draft[i]` (rag.evidence.support_matrix).
+    """
+    by_passage: dict[int, list[int]] = {}
+    for j, s in enumerate(sentences):
+        by_passage.setdefault(s.passage, []).append(j)
+
+    kept: list[tuple[DraftSentence, list[tuple[int, int, float]]]] = []  # (passage, sentence j, score)
+    for i, claim in enumerate(draft):
+        cited = [m - 1 for m in claim.markers if 1 <= m <= len(passages)]
+        good: list[tuple[int, int, float]] = []
+        for p in cited:
+            js = by_passage.get(p, [])
+            if js:
+                j = max(js, key=lambda j: support[i, j])
+                if support[i, j] >= threshold:
+                    good.append((p, j, float(support[i, j])))
+        if not good and len(sentences):
+            j = int(np.argmax(support[i]))
+            if support[i, j] >= threshold:
+                good.append((sentences[j].passage, j, float(support[i, j])))
+        kept.append((claim, good))
+
+    numbers: dict[int, int] = {}  # passage index -> new marker
+    quotes: dict[int, tuple[int, float]] = {}  # passage -> (best sentence j, score)
+    out_sentences: list[AnswerSentence] = []
+    parts: list[str] = []
+    for claim, good in kept:
+        markers = []
+        for p, j, score in good:
+            numbers.setdefault(p, len(numbers) + 1)
+            markers.append(numbers[p])
+            if p not in quotes or score > quotes[p][1]:
+                quotes[p] = (j, score)
+        markers = sorted(set(markers))
+        out_sentences.append(AnswerSentence(claim.text, tuple(markers), supported=bool(markers)))
+        parts.append(_with_markers(claim.text, markers))
+
+    citations = []
+    for p, marker in sorted(numbers.items(), key=lambda kv: kv[1]):
+        c = passages[p].chunk
+        j, score = quotes[p]
+        q = sentences[j]
+        citations.append(
+            Citation(
+                marker=marker, source=c.source, article_id=c.article_id, title=c.title, date=c.date,
+                text=c.text, start=c.start, end=c.end, score=round(score, 4), quote=q.text,
+                quote_start=q.start, quote_end=q.end, publisher=publisher_of(c.article_id),
+            )  # fmt: skip
+        )
+    return Verified(" ".join(parts), tuple(out_sentences), tuple(citations))
+
+
+def _with_markers(sentence: str, markers: list[int]) -> str:
+    """'NATO met.' + [1, 2] -> 'NATO met. [1][2]': every sentence is followed by its sources."""
+    if not markers:
+        return sentence
+    return sentence + " " + "".join(f"[{m}]" for m in markers)

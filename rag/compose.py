@@ -1,0 +1,74 @@
+"""Passages -> a drafted answer with [n] markers (n = the passage's number, 1-based).
+
+Two composers fill the same seam:
+- ExtractiveComposer: no model; the best-supported sentences of the passages, verbatim;
+- LLMComposer: a chat model (llama.cpp or any OpenAI-compatible server) prompted from
+  the files under prompts/.
+Drafts are checked and renumbered by rag.citations afterwards, whichever wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from rag.evidence import PassageSentence, content_terms
+from rag.types import ScoredChunk
+
+
+@dataclass(frozen=True)
+class RankedSentence:
+    """A passage sentence scored against the question (rag.evidence.support_matrix)."""
+
+    sentence: PassageSentence
+    score: float
+
+
+class Composer(Protocol):
+    name: str
+
+    def compose(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> Iterator[str]:
+        """Yield the draft as it is written; markers refer to `passages` by 1-based index."""
+        ...
+
+
+def select_sentences(ranked: list[RankedSentence], *, margin: float = 0.08, most: int = 3, max_chars: int = 600) -> list[RankedSentence]:
+    """The best sentence, plus up to `most - 1` near-best ones that add something new.
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = [RankedSentence(S(0, 0, 9, "NATO met."), 0.9), RankedSentence(S(1, 0, 9, "NATO met."), 0.88),
+    ...      RankedSentence(S(1, 20, 40, "Allies pledged aid."), 0.85), RankedSentence(S(2, 0, 5, "Rain."), 0.3)]
+    >>> [x.sentence.text for x in select_sentences(r)]
+    ['NATO met.', 'Allies pledged aid.']
+    """
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    chars = len(best.sentence.text)
+    for cand in ranked[1:]:
+        if len(chosen) >= most or cand.score < best.score - margin:
+            break
+        terms = content_terms(cand.sentence.text)
+        if any(_same_claim(terms, content_terms(c.sentence.text)) for c in chosen):
+            continue
+        if chars + len(cand.sentence.text) > max_chars:
+            continue
+        chosen.append(cand)
+        chars += len(cand.sentence.text)
+    return chosen
+
+
+def _same_claim(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) > 0.6
+
+
+class ExtractiveComposer:
+    """The deterministic backend: quotes the sentences that best answer the question."""
+
+    name = "extractive"
+
+    def compose(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> Iterator[str]:
+        for n, r in enumerate(select_sentences(ranked)):
+            yield ("" if n == 0 else " ") + f"{r.sentence.text} [{r.sentence.passage + 1}]"

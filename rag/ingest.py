@@ -1,0 +1,195 @@
+"""Files -> cleaned articles -> chunks -> vectors -> store, incrementally and crash-safely.
+
+Per changed article: write its new chunks, then commit its manifest record (the only step
+that makes it visible), then delete the chunks of its old version. Unchanged articles
+(same content hash as committed) cost nothing. Articles whose file disappeared from a
+scanned folder are removed. Chunks left behind by a killed run are deleted at the start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.chunking import chunk_article
+from rag.clean import SUPPORTED_SUFFIXES, load_article
+from rag.embedding import Embedder
+from rag.errors import InvalidInput
+from rag.types import Article, Chunk, IngestSummary, Skipped, parse_chunk_id
+from vectorstore.base import ArticleRecord, Store
+
+Progress = Callable[[int, int, str], None]  # (done, total, current file name)
+EMBED_GROUP = 256  # chunks embedded per model call; articles commit as soon as theirs are stored
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+    max_bytes: int
+
+
+def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Skipped]]:
+    """(article files, folders scanned, paths that could not be used), in a stable order."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        if not path.exists():
+            skipped.append(Skipped(str(path), "no such file or folder"))
+        elif path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):
+                skipped.append(Skipped(str(path), "folder cannot be read (permission denied)"))
+                continue
+            folders.append(path.resolve())
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(f, path):
+                    files.append(f)
+        else:
+            files.append(path)
+    return files, folders, skipped
+
+
+def _hidden(f: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in f.relative_to(root).parts)
+
+
+def ingest_files(
+    paths: list[Path],
+    store: Store,
+    embedder: Embedder,
+    options: IngestOptions,
+    *,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    started = time.perf_counter()
+    files, folders, skipped = find_article_files(paths)
+    manifest = store.articles()
+    removed_orphans = _delete_orphans(store, manifest)
+
+    # 1. read and clean; decide what is new, changed, unchanged or a duplicate
+    todo: list[tuple[Article, Path, str]] = []
+    seen_ids: dict[str, Path] = {}
+    seen_text: dict[str, str] = {rec.text_hash: aid for aid, rec in manifest.items() if rec.text_hash}
+    unchanged = 0
+    for n, path in enumerate(files):
+        if progress:
+            progress(n, len(files), path.name)
+        try:
+            article = load_article(path, max_bytes=options.max_bytes)
+        except InvalidInput as e:
+            skipped.append(Skipped(str(path), str(e)))
+            continue
+        if article.article_id in seen_ids:
+            skipped.append(Skipped(str(path), f"same article id as {seen_ids[article.article_id].name}; rename one"))
+            continue
+        seen_ids[article.article_id] = path
+        text_hash = hashlib.sha256(article.text.encode()).hexdigest()
+        twin = seen_text.get(text_hash)
+        if twin is not None and twin != article.article_id:
+            skipped.append(Skipped(str(path), f"same text as article {twin}; stored once"))
+            continue
+        seen_text[text_hash] = article.article_id
+        committed = manifest.get(article.article_id)
+        if committed is not None and committed.version == article.content_hash[:16]:
+            unchanged += 1
+            continue
+        todo.append((article, path, text_hash))
+
+    # 2. chunk, embed in groups, store, commit article by article
+    added = updated = chunk_count = 0
+    group: list[tuple[Article, Path, str, list[Chunk]]] = []
+
+    def flush() -> None:
+        nonlocal added, updated, chunk_count
+        if not group:
+            return
+        chunks = [c for *_, cs in group for c in cs]
+        vectors = embedder.embed([embedding_text(c) for c in chunks])
+        offset = 0
+        for article, path, text_hash, cs in group:
+            store.add_chunks(cs, vectors[offset : offset + len(cs)])
+            offset += len(cs)
+            old = manifest.get(article.article_id)
+            store.commit_article(ArticleRecord(article, len(cs), str(path.resolve()), text_hash))
+            if old is not None:
+                store.delete_chunks(_ids_of(old))
+                updated += 1
+            else:
+                added += 1
+            chunk_count += len(cs)
+        group.clear()
+
+    for article, path, text_hash in todo:
+        cs = chunk_article(article, max_tokens=options.chunk_tokens, overlap_tokens=options.chunk_overlap_tokens)
+        group.append((article, path, text_hash, cs))
+        if sum(len(g[3]) for g in group) >= EMBED_GROUP:
+            flush()
+    flush()
+
+    # 3. articles whose file is gone from a scanned folder
+    removed = 0
+    found = {str(p.resolve()) for p in files}
+    for aid, rec in manifest.items():
+        if rec.path and rec.path not in found and any(_inside(rec.path, d) for d in folders):
+            store.remove_article(aid)
+            store.delete_chunks(_ids_of(rec))
+            removed += 1
+
+    if added or updated or removed or removed_orphans:
+        store.bump_generation()
+    if progress:
+        progress(len(files), len(files), "")
+    return IngestSummary(
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        removed=removed,
+        chunks=chunk_count,
+        seconds=time.perf_counter() - started,
+        skipped=tuple(skipped),
+    )
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the embedding model reads: the passage alone (titles here rarely tell passages
+    of one article apart, and every token counts against the model's 256 word pieces)."""
+    return chunk.text
+
+
+def remove_article(store: Store, article_id: str) -> bool:
+    """Remove one article (manifest first, so it vanishes atomically, then its chunks)."""
+    rec = store.articles().get(article_id)
+    if rec is None:
+        return False
+    store.remove_article(article_id)
+    store.delete_chunks(_ids_of(rec))
+    store.bump_generation()
+    return True
+
+
+def _ids_of(rec: ArticleRecord) -> list[str]:
+    from rag.types import make_chunk_id
+
+    return [make_chunk_id(rec.article.article_id, rec.article.content_hash, i) for i in range(rec.chunks)]
+
+
+def _delete_orphans(store: Store, manifest: dict[str, ArticleRecord]) -> int:
+    """Chunks of no committed version: left by a killed ingest (or an old version's leftovers)."""
+    versions = {aid: rec.version for aid, rec in manifest.items()}
+    orphans = [cid for cid in store.chunk_ids() if versions.get(parse_chunk_id(cid)[0]) != parse_chunk_id(cid)[1]]
+    if orphans:
+        store.delete_chunks(orphans)
+    return len(orphans)
+
+
+def _inside(path: str, folder: Path) -> bool:
+    try:
+        Path(path).relative_to(folder)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,202 @@
+"""Hybrid retrieval: dense (the store's vector query) and keyword (BM25), fused by rank.
+
+The keyword index is llama-index's BM25Retriever (bm25s underneath), built from the
+committed chunks and cached on disk per store generation, so it is built once per
+ingest, not once per question. Only chunks whose version matches the manifest are ever
+returned: a half-finished ingest stays invisible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.types import Chunk, ScoredChunk
+from vectorstore.base import ArticleRecord, Store, Where
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the constant of Cormack et al. (2009); rank 1 scores 1/61
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = None, k: int = RRF_K
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(id) = sum_i w_i / (k + rank_i(id)), best first.
+
+    llama-index's QueryFusionRetriever does the same for its own retrievers; here the dense
+    side is the store seam (embedded or server Chroma), so fusion is this small pure function.
+
+    >>> reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=0)
+    [('b', 1.5), ('a', 1.0), ('c', 0.5)]
+    """
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + w / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What one store generation looks like to a reader."""
+
+    generation: int
+    articles: dict[str, ArticleRecord]  # the committed manifest
+    chunks: dict[str, Chunk]  # chunk_id -> Chunk, committed chunks only
+    bm25: _KeywordIndex | None  # None when the store is empty
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        cache_dir: Path | None = None,
+        dense_weight: float = 1.0,
+        bm25_weight: float = 1.0,
+        candidates: int = 40,
+    ) -> None:
+        self.store = store
+        self.cache_dir = cache_dir
+        self.dense_weight = dense_weight
+        self.bm25_weight = bm25_weight
+        self.candidates = candidates
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def retrieve(self, question: str, query_vector: np.ndarray, *, top_k: int, where: Where) -> list[ScoredChunk]:
+        snap = self.snapshot()
+        if not snap.chunks or where.articles == ():
+            return []
+        n = max(self.candidates, top_k * 4)
+        dense: dict[str, tuple[Chunk, float]] = {}
+        for chunk, sim in self.store.query(query_vector, n, where):
+            record = snap.articles.get(chunk.article_id)
+            if record is not None and record.version == chunk.version:
+                dense[chunk.chunk_id] = (chunk, sim)
+        keyword = self._bm25(snap, question, n, where)
+        fused = reciprocal_rank_fusion(
+            [list(dense), list(keyword)], [self.dense_weight, self.bm25_weight]
+        )
+        out = []
+        for chunk_id, score in fused[:top_k]:
+            chunk = dense[chunk_id][0] if chunk_id in dense else snap.chunks[chunk_id]
+            out.append(
+                ScoredChunk(
+                    chunk=chunk,
+                    score=score,
+                    dense_score=dense[chunk_id][1] if chunk_id in dense else None,
+                    bm25_score=keyword.get(chunk_id),
+                )
+            )
+        return out
+
+    def _bm25(self, snap: _Snapshot, question: str, n: int, where: Where) -> dict[str, float]:
+        if snap.bm25 is None:
+            return {}
+        # Filters are applied after scoring; ask for more when a filter may discard many.
+        k = len(snap.chunks) if not where.empty else n
+        hits = snap.bm25.search(question, k=min(k, len(snap.chunks)))
+        out: dict[str, float] = {}
+        for node_id, score in hits:
+            chunk = snap.chunks.get(node_id)
+            if chunk is not None and score > 0 and where.admits(chunk):
+                out[node_id] = score
+                if len(out) >= n:
+                    break
+        return out
+
+    def snapshot(self) -> _Snapshot:
+        """The current generation's manifest and keyword index (reloaded when ingest changed it)."""
+        generation = self.store.generation()
+        snap = self._snapshot
+        if snap is not None and snap.generation == generation:
+            return snap
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.generation == generation:
+                return self._snapshot
+            self._snapshot = self._load(generation)
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        self._snapshot = None
+
+    def _load(self, generation: int) -> _Snapshot:
+        articles = self.store.articles()
+        versions = {aid: rec.version for aid, rec in articles.items()}
+        chunks = {
+            c.chunk_id: c for c in self.store.all_chunks() if versions.get(c.article_id) == c.version
+        }
+        bm25 = _KeywordIndex.load_or_build(chunks, self._cache_path(chunks)) if chunks else None
+        return _Snapshot(generation, articles, chunks, bm25)
+
+    def _cache_path(self, chunks: dict[str, Chunk]) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256("\n".join(sorted(chunks)).encode()).hexdigest()[:16]
+        return self.cache_dir / f"bm25-{digest}"
+
+
+class _KeywordIndex:
+    """A thin wrapper over llama-index's BM25Retriever that keeps ids and per-query k."""
+
+    def __init__(self, retriever: object) -> None:
+        self.retriever = retriever
+
+    @classmethod
+    def load_or_build(cls, chunks: dict[str, Chunk], path: Path | None) -> _KeywordIndex:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        if path is not None and (path / "retriever.json").exists():
+            try:
+                return cls(BM25Retriever.from_persist_dir(str(path), show_progress=False))
+            except (OSError, ValueError, KeyError) as e:  # a damaged cache is rebuilt
+                log.warning("rebuilding the keyword index: %s", e)
+        from llama_index.core.schema import TextNode
+
+        nodes = [TextNode(id_=cid, text=keyword_text(c)) for cid, c in chunks.items()]
+        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(100, len(nodes)))
+        if path is not None:
+            tmp = path.with_name(path.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            retriever.persist(str(tmp))
+            for old in path.parent.glob("bm25-*"):
+                if old != tmp:
+                    shutil.rmtree(old, ignore_errors=True)
+            tmp.rename(path)
+        return cls(retriever)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first. Unlike BM25Retriever.retrieve, k is per query
+        and stopwords are dropped from the query as they were from the corpus."""
+        import bm25s
+
+        r = self.retriever
+        tokens = bm25s.tokenize(
+            query,
+            stemmer=r.stemmer,  # type: ignore[attr-defined]
+            stopwords="en",
+            token_pattern=r.token_pattern,  # type: ignore[attr-defined]
+            show_progress=False,
+        )
+        if not tokens.vocab or not any(tokens.ids):
+            return []
+        indexes, scores = r.bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
+        corpus = r.corpus  # type: ignore[attr-defined]
+        return [(corpus[int(i)]["node_id"] if not isinstance(i, dict) else i["node_id"], float(s))
+                for i, s in zip(indexes[0], scores[0])]
+
+
+def keyword_text(chunk: Chunk) -> str:
+    """What BM25 indexes: the passage and its article's title (titles name the subject)."""
+    return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text

@@ -1,0 +1,221 @@
+"""The Assistant: the whole path from question to cited answer, in `stream`.
+
+    question -> embed -> retrieve passages (dense + BM25) -> rank their sentences
+      -> refuse if the evidence is weak -> compose a draft (LLM or extractive)
+      -> verify and renumber citations -> Answer
+
+Collaborators (store, embedder, retriever, composers) come from rag.factory.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.citations import Verified, is_refusal, parse_draft, verify_citations
+from rag.compose import Composer, ExtractiveComposer, RankedSentence
+from rag.errors import InvalidInput, LLMUnavailable, StoreError
+from rag.evidence import PassageSentence, content_terms, passage_sentences, support_matrix
+from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
+from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
+from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
+from rag.settings import Settings, load_settings
+from rag.types import Answer, IngestSummary, ScoredChunk
+from vectorstore.base import ArticleRecord, Where
+
+REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
+
+
+class Assistant:
+    """Ask cited questions about a folder of news articles.
+
+    >>> from rag import Assistant                                   # doctest: +SKIP
+    >>> bot = Assistant(data_dir="/tmp/rc", backend="extractive")   # doctest: +SKIP
+    >>> bot.ingest(["corpus"]).line()                               # doctest: +SKIP
+    >>> print(bot.ask("How many casualties has Russia suffered?").text)  # doctest: +SKIP
+    """
+
+    def __init__(self, data_dir: str | Path | None = None, backend: str | None = None, **settings: Any) -> None:
+        self.settings: Settings = load_settings(
+            settings.pop("config_file", None), data_dir=data_dir, backend=backend, **settings
+        )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """Built on first use, so constructing an Assistant loads no model and opens no store."""
+        return build_pipeline(self.settings)
+
+    # -- corpus -------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[str | Path] | None = None, *, rebuild: bool = False, progress: Progress | None = None) -> IngestSummary:
+        """Add, update and remove articles so the store matches the given files and folders."""
+        targets = [Path(p) for p in (paths or [self.settings.corpus_dir])]
+        s = self.settings
+        options = IngestOptions(s.chunk_tokens, s.chunk_overlap_tokens, int(s.max_file_mb * 1e6))
+        if rebuild and "pipeline" not in self.__dict__:
+            try:
+                self.pipeline
+            except StoreError:
+                wipe_unreadable_store(self.settings)
+        p = self.pipeline
+        with p.ingest_lock():
+            if rebuild:
+                p.store.reset()
+            summary = ingest_files(targets, p.store, p.embedder, options, progress=progress)
+        return summary
+
+    def articles(self) -> list[ArticleRecord]:
+        return sorted(self.pipeline.store.articles().values(), key=lambda r: r.article.article_id)
+
+    def article_text(self, article_id: str) -> str | None:
+        return self.pipeline.store.article_text(article_id)
+
+    def remove(self, article_id: str) -> bool:
+        with self.pipeline.ingest_lock():
+            return remove_article(self.pipeline.store, article_id)
+
+    # -- questions ----------------------------------------------------------------------
+
+    def ask(self, question: str, *, top_k: int | None = None, articles: Sequence[str] | None = None,
+            since: str | None = None, until: str | None = None) -> Answer:
+        """Answer `question` from the articles, citing the passages; see Answer for the fields."""
+        answer = None
+        for item in self.stream(question, top_k=top_k, articles=articles, since=since, until=until):
+            answer = item
+        assert isinstance(answer, Answer)  # stream always ends with one
+        return answer
+
+    def stream(self, question: str, *, top_k: int | None = None, articles: Sequence[str] | None = None,
+               since: str | None = None, until: str | None = None,
+               _asked: str | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text as it is written, then the verified Answer."""
+        t0 = time.perf_counter()
+        question = check_question(question, self.settings.max_question_chars)
+        where = make_where(articles, since, until)
+        p = self.pipeline
+        query_vector = p.embedder.embed([question])[0]
+        passages = p.retriever.retrieve(question, query_vector, top_k=top_k or self.settings.top_k, where=where)
+        sentences = passage_sentences(passages)
+        sentence_vectors = p.embedder.embed([s.text for s in sentences])
+        ranked = rank_sentences(question, query_vector, sentences, sentence_vectors, p.question_semantic_weight)
+        timings = {"retrieve_s": time.perf_counter() - t0}
+        asked = _asked or question
+
+        def finish(text: str, verified: Verified | None, backend: str, notice: str | None = None) -> Answer:
+            timings["generate_s"] = time.perf_counter() - t0 - timings["retrieve_s"]
+            timings["total_s"] = time.perf_counter() - t0
+            return Answer(
+                question=asked, text=text, refused=verified is None, contexts=tuple(passages),
+                citations=verified.citations if verified else (), sentences=verified.sentences if verified else (),
+                backend=backend, timings=timings, notice=notice,
+                standalone_question=question if _asked and question != _asked else None,
+            )  # fmt: skip
+
+        if not ranked or ranked[0].score < self.settings.refusal_threshold:
+            yield REFUSAL_TEXT
+            yield finish(REFUSAL_TEXT, None, p.composer.name)
+            return
+
+        notice = None
+        composer: Composer = p.composer
+        draft = ""
+        try:
+            for piece in composer.compose(question, passages, ranked):
+                draft += piece
+                yield piece
+        except LLMUnavailable as e:
+            notice = f"{e} Answered extractively instead."
+            composer = ExtractiveComposer()
+            draft = "".join(composer.compose(question, passages, ranked))
+            yield "\n\n" + draft
+        if composer.name != "extractive" and is_refusal(draft) and not re.search(r"\[\d", draft):
+            yield finish(REFUSAL_TEXT, None, composer.name, notice)
+            return
+        verified = self._verify(draft, passages, sentences, sentence_vectors)
+        if composer.name != "extractive" and verified.supported_share < 0.5:
+            notice = "The model's answer was not supported by the articles; showing the passages' own words."
+            composer = ExtractiveComposer()
+            extract = "".join(composer.compose(question, passages, ranked))
+            verified = self._verify(extract, passages, sentences, sentence_vectors)
+        if not verified.citations:
+            yield finish(REFUSAL_TEXT, None, composer.name, notice)
+            return
+        yield finish(verified.text, verified, composer.name, notice)
+
+    def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Answer:
+        """Answer the last user turn of an OpenAI-style conversation, using the earlier turns."""
+        question, earlier = last_user_turn(messages)
+        standalone = self.standalone_question(question, earlier)
+        answer = None
+        for item in self.stream(standalone, _asked=question, **options):
+            answer = item
+        assert isinstance(answer, Answer)
+        return answer
+
+    def standalone_question(self, question: str, earlier: list[str]) -> str:
+        rewritten = self.pipeline.rewriter(question, earlier) if self.pipeline.rewriter else None
+        if not rewritten:
+            rewritten = rewrite_with_history(question, earlier, content_terms=len(content_terms(question)))
+        return absolute_dates(rewritten, self._newest_year())
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _verify(self, draft: str, passages: list[ScoredChunk], sentences: list[PassageSentence], vectors: np.ndarray) -> Verified:
+        claims = parse_draft(draft)
+        claim_vectors = self.pipeline.embedder.embed([c.text for c in claims])
+        support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
+        records = self.pipeline.retriever.snapshot().articles
+        return verify_citations(
+            claims, passages, sentences, support, threshold=self.pipeline.support_threshold,
+            publisher_of=lambda aid: records[aid].article.publisher if aid in records else None,
+        )  # fmt: skip
+
+    def _newest_year(self) -> int | None:
+        years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
+        return max(years) if years else None
+
+
+def rank_sentences(question: str, query_vector: np.ndarray, sentences: list[PassageSentence],
+                   vectors: np.ndarray, semantic_weight: float) -> list[RankedSentence]:
+    """Passage sentences, best answer to the question first."""
+    if not sentences:
+        return []
+    scores = support_matrix([question], query_vector[None, :], sentences, vectors, semantic_weight=semantic_weight)[0]
+    ranked = [RankedSentence(s, float(x)) for s, x in zip(sentences, scores)]
+    return sorted(ranked, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """A usable question, or InvalidInput saying what to change."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidInput("the question is empty: type a question about the articles")
+    question = " ".join(question.split())
+    if len(question) > max_chars:
+        raise InvalidInput(f"the question is {len(question):,} characters long; the limit is {max_chars:,}: shorten it")
+    if not re.search(r"\w", question):
+        raise InvalidInput("the question has no words in it: ask in words, e.g. 'What did NATO decide?'")
+    letters = [ch for ch in question if ch.isalpha()]
+    if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
+        raise InvalidInput("ragchat answers questions in English (the articles and models are English): please ask in English")
+    return question
+
+
+def make_where(articles: Sequence[str] | None, since: str | None, until: str | None) -> Where:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise InvalidInput(f"{name} must be a date like 2024-04-03, not {value!r}") from None
+    if since and until and since > until:
+        raise InvalidInput(f"since ({since}) is after until ({until}): swap them")
+    if isinstance(articles, str):
+        articles = [articles]
+    return Where(articles=tuple(articles) if articles is not None else None, since=since, until=until)
