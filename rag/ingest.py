@@ -123,6 +123,7 @@ def ingest_files(
                 added += 1
             chunk_count += len(cs)
         group.clear()
+        store.bump_generation()  # readers pick up the committed articles now, not at the very end
 
     for article, path, text_hash in todo:
         cs = chunk_article(article, max_tokens=options.chunk_tokens, overlap_tokens=options.chunk_overlap_tokens)
@@ -140,7 +141,7 @@ def ingest_files(
             store.delete_chunks(_ids_of(rec))
             removed += 1
 
-    if added or updated or removed or removed_orphans:
+    if removed or removed_orphans:
         store.bump_generation()
     if progress:
         progress(len(files), len(files), "")

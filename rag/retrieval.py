@@ -24,6 +24,8 @@ from vectorstore.base import ArticleRecord, Store, Where
 log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al. (2009); rank 1 scores 1/61
+# BM25 tokens: single characters count too, so "Resolution 7" and "F-16" keep their numbers.
+TOKEN_PATTERN = r"(?u)\b\w+\b"
 
 
 def reciprocal_rank_fusion(
@@ -164,12 +166,14 @@ class _KeywordIndex:
         from llama_index.core.schema import TextNode
 
         nodes = [TextNode(id_=cid, text=keyword_text(c)) for cid, c in chunks.items()]
-        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(100, len(nodes)))
+        retriever = BM25Retriever.from_defaults(
+            nodes=nodes, similarity_top_k=min(100, len(nodes)), token_pattern=TOKEN_PATTERN
+        )
         if path is not None:
             tmp = path.with_name(path.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            retriever.persist(str(tmp))
+            retriever.persist(str(tmp), show_progress=False)
             for old in path.parent.glob("bm25-*"):
                 if old != tmp:
                     shutil.rmtree(old, ignore_errors=True)
@@ -186,7 +190,7 @@ class _KeywordIndex:
             query,
             stemmer=r.stemmer,  # type: ignore[attr-defined]
             stopwords="en",
-            token_pattern=r.token_pattern,  # type: ignore[attr-defined]
+            token_pattern=TOKEN_PATTERN,  # not persisted by BM25Retriever, so not read from it
             show_progress=False,
         )
         if not tokens.vocab or not any(tokens.ids):

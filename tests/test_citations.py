@@ -1,0 +1,64 @@
+"""Citation parsing, verification, repair and renumbering on hand-made drafts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.citations import is_refusal, parse_draft, verify_citations
+from rag.evidence import PassageSentence
+from rag.types import Chunk, ScoredChunk
+
+
+def _passages():
+    texts = ["Russia lost 300,000 troops. It is weaker.", "NATO met in Brussels. Ministers talked."]
+    out, sents, start = [], [], 0
+    for i, t in enumerate(texts):
+        c = Chunk(f"a{i}", "v", 0, t, start, start + len(t), source=f"a{i}.txt", title=f"T{i}", date="2024-01-0" + str(i + 1))
+        out.append(ScoredChunk(c, 1.0 - i / 10))
+        first = t.index(".") + 1
+        sents.append(PassageSentence(i, start, start + first, t[:first]))
+        sents.append(PassageSentence(i, start + first + 1, start + len(t), t[first + 1 :]))
+        start += len(t) + 10
+    return out, sents
+
+
+def test_good_citations_are_kept_and_renumbered_in_order_of_use():
+    passages, sents = _passages()
+    draft = parse_draft("NATO met in Brussels [2]. Russia lost many troops [1].")
+    support = np.array([[0.1, 0.1, 0.9, 0.2], [0.9, 0.3, 0.1, 0.1]])
+    v = verify_citations(draft, passages, sents, support, threshold=0.5)
+    assert v.text == "NATO met in Brussels. [1] Russia lost many troops. [2]"
+    assert [c.article_id for c in v.citations] == ["a1", "a0"]
+    assert v.citations[0].quote == "NATO met in Brussels."
+    assert (v.citations[0].quote_start, v.citations[0].quote_end) == (sents[2].start, sents[2].end)
+    assert all(s.supported for s in v.sentences)
+
+
+def test_a_wrong_citation_is_repaired_and_an_unsupported_sentence_is_marked():
+    passages, sents = _passages()
+    draft = parse_draft("Russia lost many troops [2]. Sweden joined in 1990 [1]. Invented [7].")
+    support = np.array([[0.9, 0.2, 0.1, 0.1], [0.2, 0.1, 0.3, 0.1], [0.0, 0.0, 0.0, 0.0]])
+    v = verify_citations(draft, passages, sents, support, threshold=0.5)
+    assert v.sentences[0].markers == (1,) and v.citations[0].article_id == "a0"  # repaired to the passage that supports it
+    assert not v.sentences[1].supported and not v.sentences[2].supported
+    assert v.text.endswith("Sweden joined in 1990. Invented.")
+    assert len(v.citations) == 1
+    assert v.supported_share < 0.5
+
+
+def test_markers_that_point_nowhere_are_dropped():
+    passages, sents = _passages()
+    draft = parse_draft("NATO met in Brussels [9][2].")
+    v = verify_citations(draft, passages, sents, np.array([[0.0, 0.0, 0.8, 0.0]]), threshold=0.5)
+    assert v.text == "NATO met in Brussels. [1]"
+
+
+def test_parse_draft_variants():
+    d = parse_draft("First claim.[1] Second claim [2, 3]\n[4]")
+    assert [(s.text, s.markers) for s in d] == [("First claim.", (1,)), ("Second claim", (2, 3, 4))]
+
+
+def test_refusal_phrases():
+    assert is_refusal("The sources do not cover this.")
+    assert is_refusal("I cannot answer that from the provided passages.")
+    assert not is_refusal("Stoltenberg said Russia cannot win the war [1].")

@@ -1,0 +1,166 @@
+"""The whole path with the real parts: MiniLM embeddings, a real Chroma store in tmp_path,
+BM25 from llama-index, the extractive composer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, InvalidInput
+
+CONTRACT_KEYS = {"question", "answer", "refused", "citations", "contexts", "backend", "timings"}
+CITATION_KEYS = {"marker", "source", "article_id", "title", "date", "text", "start", "end", "score"}
+CONTEXT_KEYS = {"source", "article_id", "text", "start", "end", "score"}
+
+
+class CountingEmbedder:
+    """Wraps the real embedder to count how many texts it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.texts = inner, inner.name, 0
+
+    def embed(self, texts):
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+
+def _chunk_count(bot: Assistant) -> int:
+    return bot.pipeline.store.chunks.count()
+
+
+def test_ingest_is_incremental_idempotent_and_removes_deleted(tmp_path, corpus_dir):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, corpus, ignore=shutil.ignore_patterns("eval"))
+    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
+    first = bot.ingest([corpus])
+    assert (first.added, first.updated, first.unchanged, first.removed) == (5, 0, 0, 0)
+    total = _chunk_count(bot)
+    assert total == first.chunks == sum(r.chunks for r in bot.articles())
+
+    spy = CountingEmbedder(bot.pipeline.embedder)
+    bot.pipeline.embedder = spy
+    again = bot.ingest([corpus])
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 5, 0)
+    assert spy.texts == 0, "unchanged articles cost no embedding work"
+    assert _chunk_count(bot) == total
+
+    changed = corpus / "001_cd5e2698af9fcec4.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nThe ministers also agreed on a new cyber defence centre in Tallinn.\n", encoding="utf-8")
+    (corpus / "004_383273222443319f.txt").unlink()
+    third = bot.ingest([corpus])
+    assert (third.added, third.updated, third.unchanged, third.removed) == (0, 1, 3, 1)
+    records = {r.article.article_id: r for r in bot.articles()}
+    assert "004_383273222443319f" not in records
+    assert spy.texts == records["001_cd5e2698af9fcec4"].chunks, "only the changed article was embedded"
+    assert _chunk_count(bot) == sum(r.chunks for r in records.values()), "no duplicates, no leftovers"
+    answer = bot.ask("Where is the new cyber defence centre?")
+    assert "Tallinn" in answer.text and answer.citations[0].article_id == "001_cd5e2698af9fcec4"
+
+    rebuilt = bot.ingest([corpus], rebuild=True)
+    assert (rebuilt.added, rebuilt.unchanged) == (4, 0)
+    assert _chunk_count(bot) == sum(r.chunks for r in bot.articles())
+
+
+def test_answer_contract(shared_bot):
+    a = shared_bot.ask("How many casualties has Russia incurred, according to Stoltenberg?")
+    d = json.loads(json.dumps(a.to_dict()))
+    assert CONTRACT_KEYS <= set(d)
+    assert not d["refused"] and "300,000" in d["answer"]
+    assert d["citations"] and d["contexts"]
+    for c in d["citations"]:
+        assert CITATION_KEYS <= set(c)
+        assert f"[{c['marker']}]" in d["answer"]
+        assert c["quote"] in c["text"]
+        full = shared_bot.article_text(c["article_id"])
+        assert full[c["start"] : c["end"]] == c["text"]
+        assert full[c["quote_start"] : c["quote_end"]] == c["quote"]
+        assert any(c["text"] == x["text"] for x in d["contexts"]), "citations come from the contexts"
+    assert [c["marker"] for c in d["citations"]] == list(range(1, len(d["citations"]) + 1))
+    for x in d["contexts"]:
+        assert CONTEXT_KEYS <= set(x)
+    assert [x["score"] for x in d["contexts"]] == sorted((x["score"] for x in d["contexts"]), reverse=True)
+    assert {"retrieve_s", "generate_s", "total_s"} <= set(d["timings"])
+    assert d["backend"] == "extractive"
+
+
+@pytest.mark.parametrize(
+    "question, fact, article",
+    [
+        ("When did the NATO foreign ministers finish their two-day meeting in Brussels?", "November 29, 2023", "002_fc072bcf967fd6d4"),
+        ("How much assistance has the U.S. given Ukraine?", "$77 billion", "002_fc072bcf967fd6d4"),
+        ("When is the Washington summit scheduled?", "July 9-11", "003_16edb1bee11da1a2"),
+        ("How much money per year was the multi-year assistance program initially meant to allocate?", "500 million euros", "004_383273222443319f"),
+    ],
+)
+def test_extractive_answers_cite_the_passage_that_holds_the_fact(shared_bot, question, fact, article):
+    a = shared_bot.ask(question)
+    assert not a.refused
+    assert fact in a.text
+    assert any(c.article_id == article and fact in c.text for c in a.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who won the football World Cup in 2022?", "What is a good recipe for banana bread?"],
+)
+def test_off_topic_questions_are_refused(shared_bot, question):
+    a = shared_bot.ask(question)
+    assert a.refused and not a.citations
+    assert "don't cover" in a.text
+
+
+def test_filters_by_article_and_date(shared_bot):
+    only = shared_bot.ask("What did Stoltenberg say?", articles=["003_16edb1bee11da1a2"], top_k=8)
+    assert only.contexts and {c.chunk.article_id for c in only.contexts} == {"003_16edb1bee11da1a2"}
+    dated = shared_bot.ask("What did Stoltenberg say about Ukraine?", since="2024-01-01", until="2024-06-30", top_k=10)
+    assert dated.contexts
+    assert all(c.chunk.date and "2024-01-01" <= c.chunk.date <= "2024-06-30" for c in dated.contexts)
+    none = shared_bot.ask("What did Stoltenberg say?", since="2030-01-01")
+    assert none.refused and not none.contexts
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [("", "empty"), ("   \n ", "empty"), ("?" * 40, "no words"), ("x" * 100_000, "limit"),
+     ("Что сказал Столтенберг?", "English")],
+)
+def test_bad_questions_get_a_clear_error(shared_bot, question, message):
+    with pytest.raises(InvalidInput, match=message):
+        shared_bot.ask(question)
+
+
+def test_bad_filters_get_a_clear_error(shared_bot):
+    with pytest.raises(InvalidInput, match="date like"):
+        shared_bot.ask("What did NATO decide?", since="last week")
+    with pytest.raises(InvalidInput, match="after until"):
+        shared_bot.ask("What did NATO decide?", since="2024-05-01", until="2024-01-01")
+
+
+def test_follow_up_uses_the_conversation(shared_bot):
+    a = shared_bot.chat([
+        {"role": "user", "content": "What did Turkey indicate about Sweden's NATO membership?"},
+        {"role": "assistant", "content": "Turkey indicated it would ratify Sweden's request soon."},
+        {"role": "user", "content": "And what did the Swedish foreign minister say?"},
+    ])
+    assert a.standalone_question and "Sweden" in a.standalone_question
+    assert "Billstrom" in " ".join(c.chunk.text for c in a.contexts[:3])
+
+
+def test_duplicate_and_bad_files_are_reported_not_stored(tmp_path, corpus_dir):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    src = corpus_dir / "002_fc072bcf967fd6d4.txt"
+    shutil.copy(src, folder / "a.txt")
+    shutil.copy(src, folder / "b_copy.txt")
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
+    s = bot.ingest([folder, tmp_path / "missing-folder"])
+    assert s.added == 1
+    reasons = {Path(x.path).name: x.reason for x in s.skipped}
+    assert "same text as article a" in reasons["b_copy.txt"]
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
+    assert "no such file" in reasons["missing-folder"]
