@@ -92,7 +92,8 @@ def run_eval(questions_path: Path, *, out_dir: Path | None = None, configs: list
             bot = Assistant(**settings)
             if config.own_index or not bot.articles():
                 bot.ingest()
-            bot.ask("warm-up question about NATO")  # load models and indexes outside the timings
+            bot.pipeline.embedder.embed(["warm-up"])  # load the embedder and the keyword index
+            bot.pipeline.retriever.snapshot()  # outside the timed questions
             metrics, timings = [], []
             for q in tqdm(questions, desc=f"eval {config.name}", file=sys.stderr, disable=not show_progress):
                 answer = _ask(bot, q)
