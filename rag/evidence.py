@@ -118,3 +118,29 @@ def support_matrix(
     own = np.array([[lexical_support(content_terms(c), t) for t in terms] for c in claims], dtype=np.float32)
     lexical = np.maximum(own, 0.5 * (own + lex))
     return semantic_weight * cos + (1 - semantic_weight) * lexical
+
+
+_WHEN = re.compile(r"(?i)^\s*(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month)|by when|since when)\b|\bwhat date\b|\bscheduled\b")
+_HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:percentage|share|number|amount|sum|figure)|what is the (?:number|amount|total|value|cost))\b")
+_DATE_IN = re.compile(
+    r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
+    r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
+)
+_NUMBER_IN = re.compile(r"\d|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b)")
+ANSWER_TYPE_BONUS = 0.06
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    """A small bonus when the sentence holds the kind of thing the question asks for
+    (a date for "when", a number for "how many/much").
+
+    >>> answer_type_bonus("When is the summit?", "The summit is scheduled for July 9-11.")
+    0.06
+    >>> answer_type_bonus("How many troops?", "Troops were sent."), answer_type_bonus("Who spoke?", "He spoke in 2023.")
+    (0.0, 0.0)
+    """
+    if _WHEN.search(question):
+        return ANSWER_TYPE_BONUS if _DATE_IN.search(sentence) else 0.0
+    if _HOW_MANY.search(question):
+        return ANSWER_TYPE_BONUS if _NUMBER_IN.search(sentence) else 0.0
+    return 0.0

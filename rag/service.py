@@ -22,7 +22,8 @@ import numpy as np
 from rag.citations import Verified, is_refusal, parse_draft, verify_citations
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, StoreError
-from rag.evidence import PassageSentence, content_terms, passage_sentences, support_matrix
+from rag.clean import is_sentence
+from rag.evidence import PassageSentence, answer_type_bonus, content_terms, passage_sentences, support_matrix
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
@@ -188,7 +189,11 @@ def rank_sentences(question: str, query_vector: np.ndarray, sentences: list[Pass
     if not sentences:
         return []
     scores = support_matrix([question], query_vector[None, :], sentences, vectors, semantic_weight=semantic_weight)[0]
-    ranked = [RankedSentence(s, float(x)) for s, x in zip(sentences, scores)]
+    ranked = [
+        RankedSentence(s, float(x) + answer_type_bonus(question, s.text))
+        for s, x in zip(sentences, scores)
+        if is_sentence(s.text)  # a heading is context, never an answer
+    ]
     return sorted(ranked, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
 
 

@@ -204,6 +204,9 @@ class ChromaStore:
     @classmethod
     def wipe_local(cls, path: Path) -> None:
         """Delete an embedded store that cannot even be opened (for `--rebuild`)."""
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # chroma keeps one (now broken) system per path
         if path.exists():
             shutil.rmtree(path)
 
