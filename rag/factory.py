@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rag.compose import Composer, ExtractiveComposer
-from rag.embedding import Embedder, SentenceTransformerEmbedder
+from rag.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from vectorstore.base import Store
@@ -17,7 +17,7 @@ from vectorstore.base import Store
 SUPPORT_THRESHOLD = 0.55  # a claim counts as supported by a passage sentence at or above this
 QUESTION_SEMANTIC_WEIGHT = 0.6  # question -> sentence relevance: cosine vs lexical mix
 
-_embedders: dict[tuple[str | None, int], SentenceTransformerEmbedder] = {}
+_embedders: dict[tuple[str, str | None, int], Embedder] = {}
 
 
 @dataclass
@@ -62,9 +62,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
 def build_embedder(settings: Settings) -> Embedder:
     """One embedder per model per process: every Assistant shares the loaded model."""
-    key = (settings.embedding_model, settings.embed_batch_size)
+    key = (settings.embedding_runtime, settings.embedding_model, settings.embed_batch_size)
     if key not in _embedders:
-        _embedders[key] = SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+        kind = OnnxEmbedder if settings.embedding_runtime == "onnx" else SentenceTransformerEmbedder
+        _embedders[key] = kind(settings.embedding_model, batch_size=settings.embed_batch_size)
     return _embedders[key]
 
 

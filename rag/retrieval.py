@@ -8,8 +8,11 @@ returned: a half-finished ingest stays invisible.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Sequence
@@ -149,56 +152,65 @@ class HybridRetriever:
 
 
 class _KeywordIndex:
-    """A thin wrapper over llama-index's BM25Retriever that keeps ids and per-query k."""
+    """BM25 over the committed chunks: built with llama-index's BM25Retriever, searched with
+    the bm25s index underneath it (per-query k, query stopwords dropped as in the corpus),
+    reloaded from disk with bm25s alone so a question never pays for importing llama-index."""
 
-    def __init__(self, retriever: object) -> None:
-        self.retriever = retriever
+    def __init__(self, bm25: object, ids: list[str]) -> None:
+        self.bm25 = bm25
+        self.ids = ids
 
     @classmethod
     def load_or_build(cls, chunks: dict[str, Chunk], path: Path | None) -> _KeywordIndex:
-        from llama_index.retrievers.bm25 import BM25Retriever
+        import bm25s
 
-        if path is not None and (path / "retriever.json").exists():
+        if path is not None and (path / "ids.json").exists():
             try:
-                return cls(BM25Retriever.from_persist_dir(str(path), show_progress=False))
+                bm25 = bm25s.BM25.load(str(path), load_corpus=False, show_progress=False)
+                return cls(bm25, json.loads((path / "ids.json").read_text()))
             except (OSError, ValueError, KeyError) as e:  # a damaged cache is rebuilt
                 log.warning("rebuilding the keyword index: %s", e)
         from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
 
         nodes = [TextNode(id_=cid, text=keyword_text(c)) for cid, c in chunks.items()]
         retriever = BM25Retriever.from_defaults(
             nodes=nodes, similarity_top_k=min(100, len(nodes)), token_pattern=TOKEN_PATTERN
         )
+        index = cls(retriever.bm25, list(chunks))
         if path is not None:
-            tmp = path.with_name(path.name + ".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            retriever.persist(str(tmp), show_progress=False)
-            for old in path.parent.glob("bm25-*"):
-                if old != tmp:
-                    shutil.rmtree(old, ignore_errors=True)
-            tmp.rename(path)
-        return cls(retriever)
+            index._persist(path)
+        return index
+
+    def _persist(self, path: Path) -> None:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self.bm25.save(str(tmp))  # type: ignore[attr-defined]
+        (tmp / "ids.json").write_text(json.dumps(self.ids))
+        for old in path.parent.glob("bm25-*"):
+            if old.name != tmp.name:
+                shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, path)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) best first. Unlike BM25Retriever.retrieve, k is per query
-        and stopwords are dropped from the query as they were from the corpus."""
+        """(chunk id, BM25 score), best first."""
         import bm25s
 
-        r = self.retriever
         tokens = bm25s.tokenize(
-            query,
-            stemmer=r.stemmer,  # type: ignore[attr-defined]
-            stopwords="en",
-            token_pattern=TOKEN_PATTERN,  # not persisted by BM25Retriever, so not read from it
-            show_progress=False,
+            query, stemmer=_stemmer(), stopwords="en", token_pattern=TOKEN_PATTERN, show_progress=False
         )
         if not tokens.vocab or not any(tokens.ids):
             return []
-        indexes, scores = r.bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
-        corpus = r.corpus  # type: ignore[attr-defined]
-        return [(corpus[int(i)]["node_id"] if not isinstance(i, dict) else i["node_id"], float(s))
-                for i, s in zip(indexes[0], scores[0])]
+        indexes, scores = self.bm25.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=0)  # type: ignore[attr-defined]
+        return [(self.ids[int(i)], float(s)) for i, s in zip(indexes[0], scores[0])]
+
+
+@functools.cache
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")  # the one BM25Retriever indexes with
 
 
 def keyword_text(chunk: Chunk) -> str:

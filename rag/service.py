@@ -70,6 +70,7 @@ class Assistant:
             if rebuild:
                 p.store.reset()
             summary = ingest_files(targets, p.store, p.embedder, options, progress=progress)
+            p.retriever.snapshot()  # build the keyword index now, not at the first question
         return summary
 
     def articles(self) -> list[ArticleRecord]:
