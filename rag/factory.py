@@ -46,6 +46,7 @@ class Pipeline:
 
 def build_pipeline(settings: Settings) -> Pipeline:
     store = build_store(settings)
+    composer = build_composer(settings)
     return Pipeline(
         settings=settings,
         store=store,
@@ -56,7 +57,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
             dense_weight=settings.dense_weight,
             bm25_weight=settings.bm25_weight,
         ),
-        composer=build_composer(settings),
+        composer=composer,
+        rewriter=build_rewriter(composer),
     )
 
 
@@ -86,4 +88,62 @@ def wipe_unreadable_store(settings: Settings) -> None:
 
 
 def build_composer(settings: Settings) -> Composer:
-    return ExtractiveComposer()
+    """The answer writer for settings.backend; "auto" is the local model when it is installed.
+
+    Nothing is loaded here: the model file is assembled, verified and loaded on the first
+    question, so building a pipeline (for ingest, say) stays fast.
+    """
+    import importlib.util
+
+    from rag.errors import ConfigError
+
+    has_llama_cpp = importlib.util.find_spec("llama_cpp") is not None
+    backend = settings.backend
+    if backend == "auto":
+        from rag.llm.models import packaged_model_installed
+
+        local = bool(settings.llm_model) or packaged_model_installed()
+        backend = "llama-cpp" if has_llama_cpp and local else "extractive"
+    if backend == "extractive":
+        return ExtractiveComposer()
+
+    from rag.llm.composer import LLMComposer
+
+    if backend == "openai":
+        from rag.llm.openai_compat import OpenAICompatModel
+
+        if not settings.llm_base_url:
+            raise ConfigError("the openai backend needs a server: set RAGCHAT_LLM_BASE_URL=http://host:port/v1 (or llm_base_url)")
+        server = OpenAICompatModel(settings.llm_base_url, settings.llm_api_key, settings.llm_model_name, settings.llm_timeout_s)
+        return LLMComposer(server, context_tokens=settings.llm_context_tokens, max_tokens=settings.llm_max_tokens)
+
+    from rag.llm.llamacpp import LlamaCppModel
+    from rag.llm.models import local_model_path
+
+    if not has_llama_cpp:
+        raise ConfigError("the llama-cpp backend needs llama-cpp-python: pip install 'ragchat[llm]', or use --backend extractive")
+    local_model = LlamaCppModel(
+        lambda: local_model_path(settings.llm_model),
+        n_ctx=settings.llm_n_ctx, n_threads=settings.llm_threads, max_seconds=settings.llm_timeout_s,
+    )  # fmt: skip
+    return LLMComposer(local_model, context_tokens=settings.llm_context_tokens, max_tokens=settings.llm_max_tokens,
+                       n_ctx=settings.llm_n_ctx)
+
+
+def build_rewriter(composer: Composer) -> Callable[[str, list[str]], str | None] | None:
+    """Follow-ups are rewritten by the answering model, and only when the question leans on
+    the conversation (rag.followup's rule): a model call costs seconds on a CPU."""
+    from rag.evidence import content_terms
+    from rag.followup import needs_context
+    from rag.llm.composer import LLMComposer, rewrite_question
+
+    if not isinstance(composer, LLMComposer):
+        return None
+    model = composer.model
+
+    def rewrite(question: str, earlier: list[str]) -> str | None:
+        if not earlier or not needs_context(question, len(content_terms(question))):
+            return None
+        return rewrite_question(model, question, earlier)
+
+    return rewrite

@@ -1,0 +1,103 @@
+"""LLMComposer: the Composer seam (rag.compose) filled by a chat model; and the follow-up
+rewriter that uses the same model.
+
+The composer only prompts and streams: it does not judge the draft. The service verifies
+every [n] against the passages afterwards and falls back to the extractive answer when
+the model drifts, so a weak model can make an answer worse but never make it lie unseen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cached_property
+
+from rag.compose import RankedSentence
+from rag.errors import LLMUnavailable
+from rag.evidence import content_terms
+from rag.llm.base import ChatModel
+from rag.prompting import answer_messages, rewrite_messages
+from rag.types import ScoredChunk
+
+REWRITE_MAX_TOKENS = 64
+# The worked example in the prompt is laid out as "Question: ... Answer: ..."; a model that
+# goes on to invent the next question is cut off there.
+ANSWER_STOP = ["\nQuestion:", "\nSources:"]
+
+
+class LLMComposer:
+    def __init__(self, model: ChatModel, *, context_tokens: int, max_tokens: int, n_ctx: int | None = None) -> None:
+        self.model = model
+        self.name = model.name
+        self.context_tokens = context_tokens
+        self.max_tokens = max_tokens
+        self.n_ctx = n_ctx  # the model's window, when known (llama.cpp); a server's is its own business
+
+    @cached_property
+    def count_tokens(self) -> Callable[[str], int]:
+        from rag.chunking import token_counter
+
+        return token_counter()
+
+    def compose(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> Iterator[str]:
+        """Yield the model's answer as it writes it; [n] refers to passages[n - 1]."""
+        messages, included = answer_messages(
+            question, passages, context_tokens=self.context_tokens, max_tokens=self.max_tokens,
+            n_ctx=self.n_ctx, count_tokens=self.count_tokens,
+        )  # fmt: skip
+        if passages and not included:
+            raise LLMUnavailable("not even one passage fits the model's window: raise llm_n_ctx or lower llm_max_tokens")
+        started = False
+        for piece in self.model.stream_chat(messages, max_tokens=self.max_tokens, stop=ANSWER_STOP):
+            if not started:  # models often open with a newline or a space
+                piece = piece.lstrip()
+                started = bool(piece)
+            if piece:
+                yield piece
+
+
+def rewrite_question(model: ChatModel, question: str, earlier_user_questions: list[str]) -> str | None:
+    """The last question rewritten to stand alone, or None when the model fails or rambles
+    (the caller then uses the rule in rag.followup)."""
+    if not earlier_user_questions:
+        return question
+    messages = rewrite_messages(question, earlier_user_questions[-3:])
+    try:
+        text = "".join(model.stream_chat(messages, max_tokens=REWRITE_MAX_TOKENS, stop=["\n\n"]))
+    except LLMUnavailable:
+        return None
+    rewritten = clean_rewrite(text, question)
+    if rewritten is None or rewritten in earlier_user_questions or not keeps_terms(question, rewritten):
+        return None
+    return rewritten
+
+
+def keeps_terms(question: str, rewritten: str) -> bool:
+    """Does the rewrite still ask the follow-up's question? Most of its content words must
+    survive (a small model tends to repeat the earlier question instead).
+
+    >>> keeps_terms("And what did Stoltenberg say about winter?", "What did Stoltenberg say about the war?")
+    False
+    >>> keeps_terms("Why does he think so?", "Why does Stoltenberg think the U.S. will keep supporting Ukraine?")
+    True
+    """
+    terms = content_terms(question)
+    return not terms or len(terms & content_terms(rewritten)) / len(terms) >= 0.6
+
+
+def clean_rewrite(text: str, question: str) -> str | None:
+    """The first line of the model's reply, without a label or quotes; None if unusable.
+
+    >>> clean_rewrite('Rewritten question: "What did Turkey say about Sweden joining NATO?"', "And Turkey?")
+    'What did Turkey say about Sweden joining NATO?'
+    >>> clean_rewrite("I cannot help with that.", "And Turkey?") is None
+    True
+    """
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    line = re.sub(r"(?i)^(?:rewritten|standalone)?\s*question\s*:\s*", "", lines[0]).strip().strip("\"'“”` ").strip()
+    asked = question.rstrip().endswith("?")
+    if (asked and not line.endswith("?")) or not re.search(r"[A-Za-z]", line) or len(line) > max(300, 3 * len(question)):
+        return None
+    return line
