@@ -19,8 +19,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import asdict, dataclass, field  # noqa: E402
@@ -298,7 +300,31 @@ class ChatPage:
         """A click on a table row chooses that article for removal."""
         return gr.update(value=evt.row_value[0]) if evt.row_value else gr.skip()
 
-    # the API for programs (gradio_client): a question in, the answer contract out
+    # the API for programs (gradio_client): a question in, the answer contract out; an article in
+
+    def add_article_api(self, file_name: str, text: str) -> dict:
+        """Add (or update) one article from its text, as the Corpus tab's upload does. file_name:
+        a plain name such as "exercise.txt" (.txt, .md, .html; no folders); its stem is the
+        article id. Returns {"article_id", "message"}."""
+        try:
+            if not isinstance(file_name, str) or not isinstance(text, str):
+                raise InvalidInput("give a file name and the article's text")
+            if re.search(r"[\\/\0]", file_name):
+                raise InvalidInput(f"{file_name!r}: give a plain file name, not a path")
+            name = ui.safe_upload_name(file_name, SUPPORTED_SUFFIXES)
+            if name is None:
+                raise InvalidInput(f"{file_name}: only {', '.join(SUPPORTED_SUFFIXES)} files can be added")
+            data = text.encode("utf-8")
+            if len(data) > self.settings.max_file_mb * 1e6:
+                raise InvalidInput(f"{file_name}: {len(data) / 1e6:.1f} MB is over the "
+                                   f"{self.settings.max_file_mb:g} MB limit for one article")
+            with tempfile.TemporaryDirectory(prefix="ragchat-api-") as tmp:
+                path = Path(tmp) / name
+                path.write_bytes(data)
+                message = self.ingest_upload(path, lambda *_, **__: None)
+            return {"article_id": Path(name).stem, "message": message}
+        except RagchatError as e:
+            raise gr.Error(str(e), print_exception=False) from None
 
     def ask(self, question: str, earlier_questions: list[str] | None = None, backend: str = "", top_k: int = 0,
             articles: list[str] | None = None, since: str = "", until: str = "") -> dict:
@@ -393,6 +419,8 @@ def build_ui(assistants: Assistants) -> gr.Blocks:
         remove.click(page.remove_article, [remove_id], [remove_status, *views], **corpus_events)
         table.select(page.pick_article, None, [remove_id], api_visibility="private")
         gr.api(page.ask, api_name="ask", concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY)
+        # (not "add_article": that is the upload event's own, private, name)
+        gr.api(page.add_article_api, api_name="ingest_article", concurrency_id="corpus", concurrency_limit=1)
     return demo
 
 
