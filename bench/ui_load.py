@@ -31,7 +31,8 @@ RESULTS = ROOT / "bench" / "results" / "ui_load.json"
 DEADLINE_S = 600  # the whole run, start-up included
 
 # (question, facts: each a list of accepted spellings, all must appear; the article it must cite)
-# From corpus/eval/gold.jsonl (single-fact questions the extractive backend answers).
+# From corpus/eval/gold.jsonl (questions the extractive backend answers; distinct facts, so an answer
+# that crossed to another user's question fails the check).
 QUESTIONS: list[tuple[str, list[list[str]], str]] = [
     ("What casualty figure did Stoltenberg give for Russia's losses in the war?",
      [["300,000", "300 000", "300000", "three hundred thousand"]], "002_fc072bcf967fd6d4"),
@@ -64,6 +65,19 @@ QUESTIONS: list[tuple[str, list[list[str]], str]] = [
      [["predictable"], ["powerful"]], "003_16edb1bee11da1a2"),
     ("Roughly how much weaponry have NATO countries already sent Ukraine since the full-scale invasion began?",
      [["tens of billions"]], "004_383273222443319f"),
+    # beyond the first 16 (used by bench/load.py's 20 clients)
+    ("Besides on land, where did Stoltenberg say Ukraine made substantial progress this year?", [["Black Sea"]],
+     "002_fc072bcf967fd6d4"),
+    ("On what date did the NATO foreign ministers wrap up their two-day Brussels meeting?",
+     [["November 29", "29 November", "Nov. 29", "Nov 29", "2023-11-29"]], "002_fc072bcf967fd6d4"),
+    ("On what day did Stoltenberg say Russia would have to realize it cannot win, ahead of the Brussels meeting?",
+     [["April 3", "3 April", "Apr. 3", "Apr 3", "2024-04-03"]], "003_16edb1bee11da1a2"),
+    ("What did Stoltenberg say about how Russia has fared: its losses, its standing and its war aims?",
+     [["isolat"], ["dominat"]], "000_7c0dcdb0c3e64ae2"),
+    ("What do the articles say about Russia's relationship with China?", [["mortgag"], ["deepen", "closer", "stronger"]],
+     "001_cd5e2698af9fcec4"),
+    ("In what year was the vague pledge made that Ukraine would one day become a NATO member?", [["2014"]],
+     "004_383273222443319f"),
 ]  # fmt: skip
 
 
@@ -175,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     server = [r["server_s"] for r in done if r.get("server_s") is not None]
     expected = args.users * args.rounds
     result = {
-        "what": "16 concurrent gradio_client users on loopback, one distinct question each, /ask endpoint",
+        "what": f"{args.users} concurrent gradio_client users on loopback, one distinct question each, /ask endpoint",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "backend": "extractive",
