@@ -10,7 +10,7 @@ to verify the citations of an LLM answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -144,3 +144,102 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     if _HOW_MANY.search(question):
         return ANSWER_TYPE_BONUS if _NUMBER_IN.search(sentence) else 0.0
     return 0.0
+
+
+def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
+    """"a number" when the question asks how many or how much and none of `sentences` holds
+    one. (Dates are not checked: "when" is often answered as "in February of last year".)
+
+    >>> lacks_answer_type("How many hostages were freed?", ["The pause let aid in."])
+    'a number'
+    >>> lacks_answer_type("How much aid?", ["Aid worth $77 billion."]) is None
+    True
+    """
+    if _HOW_MANY.search(question) and not any(_NUMBER_IN.search(s) for s in sentences):
+        return "a number"
+    return None
+
+
+def rerank_passages(candidates: list[ScoredChunk], ranked: list, k: int) -> list[ScoredChunk]:
+    """The k candidates whose best sentence answers best, each scored by that sentence.
+
+    `ranked` holds the candidates' sentences, best first (rag.service.rank_sentences). A
+    candidate whose best sentence lies inside a passage already kept (chunks overlap) adds
+    nothing and is skipped. Candidates without a ranked sentence keep their fused order after.
+
+    >>> from rag.types import Chunk
+    >>> from types import SimpleNamespace as R
+    >>> c = [ScoredChunk(Chunk("a", "v", i, "t", 10 * i, 10 * i + 15), 0.1) for i in range(3)]
+    >>> r = [R(sentence=PassageSentence(2, 20, 30, "x"), score=0.9), R(sentence=PassageSentence(1, 12, 15, "y"), score=0.8),
+    ...      R(sentence=PassageSentence(0, 12, 15, "y"), score=0.8)]
+    >>> [(p.chunk.index, p.score) for p in rerank_passages(c, r, 3)]
+    [(2, 0.9), (0, 0.8)]
+    """
+    best: dict[int, object] = {}
+    for r in ranked:
+        best.setdefault(r.sentence.passage, r)
+    order = sorted(range(len(candidates)), key=lambda i: (-best[i].score if i in best else 1.0, i))  # type: ignore[attr-defined]
+    kept: list[ScoredChunk] = []
+    for i in order:
+        if len(kept) >= k:
+            break
+        chunk = candidates[i].chunk
+        top = best.get(i)
+        if top is not None:
+            s = top.sentence  # type: ignore[attr-defined]
+            if any(p.chunk.article_id == chunk.article_id and p.chunk.start <= s.start and s.end <= p.chunk.end for p in kept):
+                continue
+        kept.append(replace(candidates[i], score=round(top.score, 4)) if top is not None else candidates[i])  # type: ignore[attr-defined]
+    return kept
+
+
+_NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*\w|\d[\d,.]*\d|[A-Z]\w*-\d+)")
+_NOT_NAMES = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday i""".split()
+)
+_DEMONYM = re.compile(r"(?:ian|ish|ese|an|i)$")
+_ALIASES = {"u.s": ("united states", "america", "washington"), "us": ("united states", "u.s", "america"),
+            "uk": ("united kingdom", "britain", "british", "u.k"), "eu": ("european union",)}  # fmt: skip
+
+
+def unmatched_names(question: str, evidence_text: str) -> list[str]:
+    """Names and numbers of the question that the evidence never mentions.
+
+    A question about "Georgia's bid" or "the 2025 summit" is not answered by passages that
+    never say Georgia or 2025, however close the rest sounds. Names are capitalised words
+    past the first (demonyms match their country: "Ukrainian" ~ "Ukraine"); numbers need
+    at least two digits; months, weekdays and the question's first word are ignored.
+
+    >>> unmatched_names("What did Stoltenberg say about Georgia's bid in 2025?", "Stoltenberg spoke in 2024.")
+    ['Georgia', '2025']
+    >>> unmatched_names("Did Ukrainian and Turkish officials meet Israel-Hamas envoys?", "Ukraine, Turkey, Israel and Hamas")
+    []
+    >>> unmatched_names("How many F-16 jets?", "16 jets")
+    ['F-16']
+    """
+    head = question.split(" (about:")[0]
+    text = evidence_text.lower().replace("’", "'")
+    missing = []
+    for n, m in enumerate(_NAME.finditer(head)):
+        word = m.group(0).replace("’", "'").removesuffix("'s").rstrip(".,")
+        low = word.lower()
+        first = m.start() == len(head) - len(head.lstrip())
+        if first or low in _NOT_NAMES or not word or (low.isdigit() and len(low) < 2):
+            continue
+        if _mentioned(low, text):
+            continue
+        missing.append(word)
+    return missing
+
+
+def _mentioned(word: str, text: str) -> bool:
+    if re.search(rf"(?<!\w){re.escape(word)}", text):
+        return True
+    if any(a in text for a in _ALIASES.get(word.strip("."), ())):
+        return True
+    if "-" in word and not any(ch.isdigit() for ch in word):
+        parts = [p for p in word.split("-") if len(p) >= 3]
+        return bool(parts) and all(_mentioned(p, text) for p in parts)
+    stem = _DEMONYM.sub("", word)
+    return word.isalpha() and len(stem) >= 4 and stem != word and re.search(rf"(?<!\w){re.escape(stem)}", text) is not None

@@ -23,7 +23,10 @@ from rag.citations import Verified, is_refusal, parse_draft, verify_citations
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, StoreError
 from rag.clean import is_sentence
-from rag.evidence import PassageSentence, answer_type_bonus, content_terms, passage_sentences, support_matrix
+from rag.evidence import (
+    PassageSentence, answer_type_bonus, content_terms, passage_sentences, rerank_passages, support_matrix,
+    lacks_answer_type, unmatched_names,
+)  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
@@ -31,6 +34,9 @@ from rag.settings import Settings, load_settings
 from rag.types import Answer, IngestSummary, ScoredChunk
 from vectorstore.base import ArticleRecord, Where
 
+ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
+ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
+SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
 
 
@@ -47,6 +53,7 @@ class Assistant:
         self.settings: Settings = load_settings(
             settings.pop("config_file", None), data_dir=data_dir, backend=backend, **settings
         )
+        self._sentence_vectors: dict[str, np.ndarray] = {}
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -100,13 +107,8 @@ class Assistant:
         """Yield the answer text as it is written, then the verified Answer."""
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
-        where = make_where(articles, since, until)
+        passages, sentences, sentence_vectors, ranked = self.evidence(question, top_k=top_k, where=make_where(articles, since, until))
         p = self.pipeline
-        query_vector = p.embedder.embed([question])[0]
-        passages = p.retriever.retrieve(question, query_vector, top_k=top_k or self.settings.top_k, where=where)
-        sentences = passage_sentences(passages)
-        sentence_vectors = p.embedder.embed([s.text for s in sentences])
-        ranked = rank_sentences(question, query_vector, sentences, sentence_vectors, p.question_semantic_weight)
         timings = {"retrieve_s": time.perf_counter() - t0}
         asked = _asked or question
 
@@ -120,9 +122,10 @@ class Assistant:
                 standalone_question=question if _asked and question != _asked else None,
             )  # fmt: skip
 
-        if not ranked or ranked[0].score < self.settings.refusal_threshold:
+        reason = self.refusal_reason(question, passages, ranked)
+        if reason:
             yield REFUSAL_TEXT
-            yield finish(REFUSAL_TEXT, None, p.composer.name)
+            yield finish(REFUSAL_TEXT, None, p.composer.name, reason)
             return
 
         notice = None
@@ -150,6 +153,55 @@ class Assistant:
             yield finish(REFUSAL_TEXT, None, composer.name, notice)
             return
         yield finish(verified.text, verified, composer.name, notice)
+
+    def evidence(self, question: str, *, top_k: int | None = None, where: Where | None = None,
+                 ) -> tuple[list[ScoredChunk], list[PassageSentence], np.ndarray, list[RankedSentence]]:
+        """The passages that best answer a checked question, and their sentences ranked.
+
+        Fusion casts a wide net (`rerank_candidates` passages); each is then scored by its
+        best sentence against the question and overlapping repeats are dropped, so the
+        top_k that remain are compact and the answering one comes early.
+        """
+        p = self.pipeline
+        k = top_k or self.settings.top_k
+        query_vector = p.embedder.embed([question])[0]
+        candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
+                                          where=where or Where())  # fmt: skip
+        sentences = passage_sentences(candidates)
+        ranked = rank_sentences(question, query_vector, sentences, self._embed_sentences(sentences), p.question_semantic_weight)
+        passages = rerank_passages(candidates, ranked, k)
+        sentences = passage_sentences(passages)
+        vectors = self._embed_sentences(sentences)
+        ranked = rank_sentences(question, query_vector, sentences, vectors, p.question_semantic_weight)
+        return passages, sentences, vectors, with_article_prior(ranked, passages, ARTICLE_PRIOR)
+
+    def refusal_reason(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
+        """Why the evidence cannot answer the question (then no model is asked), or None."""
+        if not ranked or ranked[0].score < self.settings.refusal_threshold:
+            return "No passage of the articles comes close to answering this."
+        records = self.pipeline.retriever.snapshot().articles
+        said = " ".join(f"{p.chunk.title} {p.chunk.date or ''} {_byline(records, p.chunk.article_id)} {p.chunk.text}"
+                        for p in passages)  # fmt: skip
+        missing = unmatched_names(question, said)
+        if missing:
+            return f"The passages found never mention {', '.join(missing)}."
+        near = [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
+        wanted = lacks_answer_type(question, near)
+        if wanted:
+            return f"The question asks for {wanted}, and the passages that answer best give none."
+        return None
+
+    def _embed_sentences(self, sentences: list[PassageSentence]) -> np.ndarray:
+        """Sentence vectors, cached across questions (the same passages come back often)."""
+        cache = self._sentence_vectors
+        todo = list(dict.fromkeys(s.text for s in sentences if s.text not in cache))
+        if todo:
+            if len(cache) + len(todo) > SENTENCE_CACHE_SIZE:
+                cache.clear()
+            cache.update(zip(todo, self.pipeline.embedder.embed(todo)))
+        if not sentences:
+            return self.pipeline.embedder.embed([])
+        return np.array([cache[s.text] for s in sentences])
 
     def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Answer:
         """Answer the last user turn of an OpenAI-style conversation, using the earlier turns."""
@@ -182,6 +234,27 @@ class Assistant:
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
         return max(years) if years else None
+
+
+def with_article_prior(ranked: list[RankedSentence], passages: list[ScoredChunk], weight: float) -> list[RankedSentence]:
+    """Sentences re-scored with a bonus for the article most of the evidence comes from.
+
+    Several articles tell the same story in near-identical words; a sentence from the
+    article whose passages answer best overall is the likelier source of the answer."""
+    if not ranked or weight <= 0:
+        return ranked
+    mass: dict[str, float] = {}
+    for sc in passages:
+        mass[sc.chunk.article_id] = mass.get(sc.chunk.article_id, 0.0) + max(sc.score, 0.0)
+    top = max(mass.values()) or 1.0
+    rescored = [RankedSentence(r.sentence, r.score + weight * mass.get(passages[r.sentence.passage].chunk.article_id, 0.0) / top)
+                for r in ranked]  # fmt: skip
+    return sorted(rescored, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
+
+
+def _byline(records: dict[str, ArticleRecord], article_id: str) -> str:
+    record = records.get(article_id)
+    return f"{record.article.publisher or ''} {record.article.author or ''}" if record else ""
 
 
 def rank_sentences(question: str, query_vector: np.ndarray, sentences: list[PassageSentence],

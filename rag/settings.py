@@ -39,6 +39,8 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     backend: Backend = "auto"
     top_k: int = 5
+    # Passages fusion hands to the sentence reranker, which keeps the top_k best (rag.evidence.rerank_passages).
+    rerank_candidates: int = 12
     # Chunking: small passages keep the prompt short for a CPU model and the citation precise.
     chunk_tokens: int = 80
     chunk_overlap_tokens: int = 30

@@ -17,22 +17,19 @@ from rag.eval.runner import load_questions
 
 
 def evidence_scores(bot, questions: list[dict]) -> list[tuple[dict, float]]:  # noqa: ANN001
-    from rag.evidence import passage_sentences
-    from rag.followup import content_terms, rewrite_with_history
-    from rag.service import make_where, rank_sentences
-
-    p = bot.pipeline
+    """(question, best sentence score) through the Assistant's own retrieval and ranking."""
     out = []
     for q in questions:
         text = q["question"]
         if q.get("history"):
             earlier = [m["content"] for m in q["history"] if m.get("role") == "user"]
-            text = rewrite_with_history(text, earlier, content_terms=len(content_terms(text)))
-        vector = p.embedder.embed([text])[0]
-        passages = p.retriever.retrieve(text, vector, top_k=bot.settings.top_k, where=make_where(None, None, None))
-        sentences = passage_sentences(passages)
-        ranked = rank_sentences(text, vector, sentences, p.embedder.embed([s.text for s in sentences]), p.question_semantic_weight)
-        out.append((q, ranked[0].score if ranked else 0.0))
+            text = bot.standalone_question(text, earlier)
+        passages, _, _, ranked = bot.evidence(text)
+        score = ranked[0].score if ranked else 0.0
+        # a question naming what the passages never mention is refused at any threshold
+        if ranked and bot.refusal_reason(text, passages, ranked[:1]) and score >= bot.settings.refusal_threshold:
+            score = 0.0
+        out.append((q, score))
     return out
 
 
