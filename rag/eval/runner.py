@@ -25,6 +25,9 @@ QUESTION_FIELDS = {"id": str, "question": str, "reference_answer": str, "facts":
                    "docs": list, "answerable": bool, "history": list, "type": str}  # fmt: skip
 
 
+GOLD_FIELDS = ("answerable", "facts", "evidence", "docs", "reference_answer", "type", "history")
+
+
 def load_questions(path: Path) -> list[dict[str, Any]]:
     """Read a question file; a malformed line is reported with its line number."""
     try:
@@ -100,7 +103,8 @@ def run_eval(questions_path: Path, *, out_dir: Path | None = None, configs: list
                 m = question_metrics(q, answer)
                 metrics.append(m)
                 timings.append(answer["timings"])
-                row = {"id": q["id"], "config": config.name, **answer, "metrics": m}
+                gold = {k: q[k] for k in GOLD_FIELDS if k in q}  # so anyone can recompute the metrics
+                row = {"id": q["id"], "config": config.name, **answer, "gold": gold, "metrics": m}
                 results.write(json.dumps(row, ensure_ascii=False) + "\n")
             summary = summarize(questions, metrics, timings)
             summary["backend"] = bot.settings.backend
