@@ -1,6 +1,6 @@
 """Hybrid retrieval: dense (the store's vector query) and keyword (BM25), fused by rank.
 
-The keyword index is llama-index's BM25Retriever (bm25s underneath), built from the
+The keyword index is bm25s, built as llama-index's BM25Retriever builds it, from the
 committed chunks and cached on disk per store generation, so it is built once per
 ingest, not once per question. Only chunks whose version matches the manifest are ever
 returned: a half-finished ingest stays invisible.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.types import Chunk, ScoredChunk
+from rag.types import Chunk, ScoredChunk, parse_chunk_id
 from vectorstore.base import ArticleRecord, Store, Where
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class _Snapshot:
 
     generation: int
     articles: dict[str, ArticleRecord]  # the committed manifest
-    chunks: dict[str, Chunk]  # chunk_id -> Chunk, committed chunks only
+    chunk_ids: list[str]  # committed chunks only; their texts stay in the store until needed
     bm25: _KeywordIndex | None  # None when the store is empty
 
 
@@ -80,7 +80,7 @@ class HybridRetriever:
 
     def retrieve(self, question: str, query_vector: np.ndarray, *, top_k: int, where: Where) -> list[ScoredChunk]:
         snap = self.snapshot()
-        if not snap.chunks or where.articles == ():
+        if not snap.chunk_ids or where.articles == ():
             return []
         n = max(self.candidates, top_k * 4)
         dense: dict[str, tuple[Chunk, float]] = {}
@@ -92,9 +92,14 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(
             [list(dense), list(keyword)], [self.dense_weight, self.bm25_weight]
         )
+        # Keyword-only hits come from the store by id: one small read per question instead of
+        # every chunk's text in memory (2 s and ~100 MB per 10k chunks at each snapshot load).
+        fetched = self._fetch([cid for cid, _ in fused[:top_k] if cid not in dense])
         out = []
         for chunk_id, score in fused[:top_k]:
-            chunk = dense[chunk_id][0] if chunk_id in dense else snap.chunks[chunk_id]
+            chunk = dense[chunk_id][0] if chunk_id in dense else fetched.get(chunk_id)
+            if chunk is None:
+                continue  # deleted by an ingest since this snapshot was taken
             out.append(
                 ScoredChunk(
                     chunk=chunk,
@@ -108,17 +113,25 @@ class HybridRetriever:
     def _bm25(self, snap: _Snapshot, question: str, n: int, where: Where) -> dict[str, float]:
         if snap.bm25 is None:
             return {}
-        # Filters are applied after scoring; ask for more when a filter may discard many.
-        k = len(snap.chunks) if not where.empty else n
-        hits = snap.bm25.search(question, k=min(k, len(snap.chunks)))
-        out: dict[str, float] = {}
-        for node_id, score in hits:
-            chunk = snap.chunks.get(node_id)
-            if chunk is not None and score > 0 and where.admits(chunk):
-                out[node_id] = score
-                if len(out) >= n:
-                    break
-        return out
+        # A filter is a 0/1 weight per document inside bm25s's scoring, so the top n are the
+        # top n admitted ones (asking for every document and filtering in Python cost
+        # ~100 ms a question at 100k chunks).
+        mask = snap.bm25.mask(where, snap.articles)
+        if mask is not None and not mask.any():
+            return {}
+        hits = snap.bm25.search(question, k=min(n, len(snap.bm25.ids)), weight_mask=mask)
+        return {node_id: score for node_id, score in hits if score > 0}
+
+    def _fetch(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        get = getattr(self.store, "get_chunks", None)
+        if get is not None:
+            found = get(ids)
+        else:  # a store without reads by id
+            wanted = set(ids)
+            found = [c for c in self.store.all_chunks() if c.chunk_id in wanted]
+        return {c.chunk_id: c for c in found}
 
     def snapshot(self) -> _Snapshot:
         """The current generation's manifest and keyword index (reloaded when ingest changed it)."""
@@ -138,46 +151,102 @@ class HybridRetriever:
     def _load(self, generation: int) -> _Snapshot:
         articles = self.store.articles()
         versions = {aid: rec.version for aid, rec in articles.items()}
-        chunks = {
-            c.chunk_id: c for c in self.store.all_chunks() if versions.get(c.article_id) == c.version
-        }
-        bm25 = _KeywordIndex.load_or_build(chunks, self._cache_path(chunks)) if chunks else None
-        return _Snapshot(generation, articles, chunks, bm25)
+        ids = sorted(cid for cid in self.store.chunk_ids() if _committed(cid, versions))
+        bm25 = None
+        if ids:
+            path = self._cache_path(ids)
+            bm25 = _KeywordIndex.load(path)
+            if bm25 is None:  # texts are read only to build the index
+                chunks = {c.chunk_id: c for c in self.store.all_chunks() if versions.get(c.article_id) == c.version}
+                bm25 = _KeywordIndex.build(chunks, path)
+        return _Snapshot(generation, articles, ids, bm25)
 
-    def _cache_path(self, chunks: dict[str, Chunk]) -> Path | None:
+    def _cache_path(self, sorted_ids: list[str]) -> Path | None:
         if self.cache_dir is None:
             return None
-        digest = hashlib.sha256("\n".join(sorted(chunks)).encode()).hexdigest()[:16]
+        digest = hashlib.sha256("\n".join(sorted_ids).encode()).hexdigest()[:16]
         return self.cache_dir / f"bm25-{digest}"
 
 
+def _committed(chunk_id: str, versions: dict[str, str]) -> bool:
+    article_id, version, _ = parse_chunk_id(chunk_id)
+    return versions.get(article_id) == version
+
+
 class _KeywordIndex:
-    """BM25 over the committed chunks: built with llama-index's BM25Retriever, searched with
-    the bm25s index underneath it (per-query k, query stopwords dropped as in the corpus),
-    reloaded from disk with bm25s alone so a question never pays for importing llama-index."""
+    """BM25 over the committed chunks with bm25s, the library under llama-index's
+    BM25Retriever: built the way that retriever builds it, searched with a per-query k
+    (query stopwords dropped as in the corpus), saved and reloaded with bm25s alone so
+    neither ingest nor a question pays for importing llama-index."""
 
     def __init__(self, bm25: object, ids: list[str]) -> None:
         self.bm25 = bm25
         self.ids = ids
+        self._columns: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None
+        self._masks: dict[Where, np.ndarray] = {}
+        self._mask_lock = threading.Lock()
+
+    def mask(self, where: Where, articles: dict[str, ArticleRecord]) -> np.ndarray | None:
+        """Where.admits for every indexed chunk at once, as a float 0/1 array (None: no filter).
+        Same semantics: an undated chunk fails any date bound; dates compare as strings. A
+        chunk's date is its article's (rag.chunking), read here from the manifest."""
+        if where.empty:
+            return None
+        with self._mask_lock:
+            cached = self._masks.get(where)
+            if cached is not None:
+                return cached
+            if self._columns is None:
+                owners = [parse_chunk_id(i)[0] for i in self.ids]
+                codes: dict[str, int] = {}
+                article = np.array([codes.setdefault(a, len(codes)) for a in owners], dtype=np.int64)
+                dated = {a: (r.article.date or "") for a, r in articles.items()}
+                dates = np.array([dated.get(a, "") for a in codes], dtype="U10")[article]
+                self._columns = (dates, article, codes)
+            dates, article, codes = self._columns
+            ok = np.ones(len(self.ids), dtype=bool)
+            if where.articles is not None:
+                ok &= np.isin(article, [codes[a] for a in where.articles if a in codes])
+            if where.since or where.until:
+                ok &= dates != ""
+                if where.since:
+                    ok &= dates >= where.since
+                if where.until:
+                    ok &= dates <= where.until
+            mask = ok.astype(np.float32)
+            if len(self._masks) >= 32:  # a few distinct filters per generation is the norm
+                self._masks.clear()
+            self._masks[where] = mask
+            return mask
 
     @classmethod
-    def load_or_build(cls, chunks: dict[str, Chunk], path: Path | None) -> _KeywordIndex:
+    def load(cls, path: Path | None) -> _KeywordIndex | None:
+        """The cached index, or None when there is none (or it is damaged: it is rebuilt)."""
+        if path is None or not (path / "ids.json").exists():
+            return None
         import bm25s
 
-        if path is not None and (path / "ids.json").exists():
-            try:
-                bm25 = bm25s.BM25.load(str(path), load_corpus=False, show_progress=False)
-                return cls(bm25, json.loads((path / "ids.json").read_text()))
-            except (OSError, ValueError, KeyError) as e:  # a damaged cache is rebuilt
-                log.warning("rebuilding the keyword index: %s", e)
-        from llama_index.core.schema import TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
+        try:
+            bm25 = bm25s.BM25.load(str(path), load_corpus=False, show_progress=False)
+            return cls(bm25, json.loads((path / "ids.json").read_text()))
+        except (OSError, ValueError, KeyError) as e:
+            log.warning("rebuilding the keyword index: %s", e)
+            return None
 
-        nodes = [TextNode(id_=cid, text=keyword_text(c)) for cid, c in chunks.items()]
-        retriever = BM25Retriever.from_defaults(
-            nodes=nodes, similarity_top_k=min(100, len(nodes)), token_pattern=TOKEN_PATTERN
-        )
-        index = cls(retriever.bm25, list(chunks))
+    @classmethod
+    def build(cls, chunks: dict[str, Chunk], path: Path | None) -> _KeywordIndex:
+        import bm25s
+        # Exactly what llama-index's BM25Retriever(nodes, token_pattern=...) does to build its
+        # index (same tokenizer call, English stopwords, Snowball stemmer, default BM25
+        # parameters; the arrays come out identical), without importing llama-index, which
+        # cost ~1.4 s of every ingest (bench/README.md).
+        tokens = bm25s.tokenize(
+            [keyword_text(c) for c in chunks.values()],
+            stopwords="en", stemmer=_stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False,
+        )  # fmt: skip
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        index = cls(bm25, list(chunks))
         if path is not None:
             index._persist(path)
         return index
@@ -193,8 +262,8 @@ class _KeywordIndex:
                 shutil.rmtree(old, ignore_errors=True)
         os.replace(tmp, path)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first."""
+    def search(self, query: str, k: int, weight_mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; documents weighted 0 by `weight_mask` score 0."""
         import bm25s
 
         tokens = bm25s.tokenize(
@@ -202,7 +271,9 @@ class _KeywordIndex:
         )
         if not tokens.vocab or not any(tokens.ids):
             return []
-        indexes, scores = self.bm25.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=0)  # type: ignore[attr-defined]
+        indexes, scores = self.bm25.retrieve(  # type: ignore[attr-defined]
+            tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=0, weight_mask=weight_mask
+        )
         return [(self.ids[int(i)], float(s)) for i, s in zip(indexes[0], scores[0])]
 
 
