@@ -123,15 +123,19 @@ class ChromaStore:
         return (got["documents"] or [None])[0] if got["ids"] else None
 
     def commit_article(self, record: ArticleRecord) -> None:
-        a = record.article
-        md: dict[str, Any] = {
-            "source": a.source, "title": a.title, "content_hash": a.content_hash,
-            "chunks": record.chunks, "date": a.date or "", "publisher": a.publisher or "",
-            "author": a.author or "", "url": a.url or "", "path": record.path,
-            "text_hash": record.text_hash,
-        }  # fmt: skip
+        self.commit_articles([record])
+
+    def commit_articles(self, records: list[ArticleRecord]) -> None:
+        """Several manifest records in one write (each becomes visible with its chunks)."""
         with self._errors("write"):
-            self.meta.upsert(ids=[a.article_id], embeddings=[[1.0]], metadatas=[md], documents=[a.text])
+            for i in range(0, len(records), 1000):
+                part = records[i : i + 1000]
+                self.meta.upsert(
+                    ids=[r.article.article_id for r in part],
+                    embeddings=[[1.0]] * len(part),
+                    metadatas=[_record_metadata(r) for r in part],
+                    documents=[r.article.text for r in part],
+                )
 
     def remove_article(self, article_id: str) -> None:
         with self._errors("write"):
@@ -159,6 +163,14 @@ class ChromaStore:
                 ids.extend(got["ids"])
                 if len(got["ids"]) < _PAGE * 5:
                     return ids
+
+    def get_chunks(self, ids: list[str]) -> list[Chunk]:
+        """The stored chunks among `ids` (absent ones are left out)."""
+        if not ids:
+            return []
+        with self._errors("read"):
+            got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        return [_chunk_from_row(*row) for row in zip(got["ids"], got["documents"], got["metadatas"])]
 
     def delete_chunks(self, ids: list[str]) -> None:
         with self._errors("write"):
@@ -209,6 +221,16 @@ class ChromaStore:
         SharedSystemClient.clear_system_cache()  # chroma keeps one (now broken) system per path
         if path.exists():
             shutil.rmtree(path)
+
+
+def _record_metadata(record: ArticleRecord) -> dict[str, Any]:
+    a = record.article
+    return {
+        "source": a.source, "title": a.title, "content_hash": a.content_hash,
+        "chunks": record.chunks, "date": a.date or "", "publisher": a.publisher or "",
+        "author": a.author or "", "url": a.url or "", "path": record.path,
+        "text_hash": record.text_hash,
+    }  # fmt: skip
 
 
 def _chunk_metadata(c: Chunk) -> dict[str, Any]:
