@@ -64,6 +64,8 @@ class OpenAICompatModel:
             ) from None
         except openai.OpenAIError as e:
             raise LLMUnavailable(f"{where} failed ({_short(str(e))}): check the server") from None
+        except (ValueError, KeyError, AttributeError, TypeError) as e:  # not the OpenAI protocol (JSONDecodeError is a ValueError)
+            raise LLMUnavailable(f"{where} sent a reply that is not an OpenAI chat stream ({_short(str(e))}): check the URL") from None
         if not wrote:
             raise LLMUnavailable(f"{where} returned an empty answer: check the model it serves")
 

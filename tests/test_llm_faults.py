@@ -1,0 +1,75 @@
+"""A model server that hangs, answers garbage, or writes nonsense: the answer falls back to
+the extractive one with a notice, within a bounded time, never with a traceback.
+
+The faulty servers are real HTTP servers on loopback (threads in this process) speaking just
+enough of the OpenAI protocol to fail in each way."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from rag import Assistant
+
+QUESTION = "What casualty figure did Stoltenberg give for Russia's losses in the war?"
+
+
+def _sse(text: str) -> bytes:
+    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+             "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}  # fmt: skip
+    return f"data: {json.dumps(chunk)}\n\n".encode() + b"data: [DONE]\n\n"
+
+
+BEHAVIOURS = {
+    "hangs": None,  # reads the request, then says nothing
+    "garbage": (200, "text/event-stream", b"data: {not json at all\n\n<html>oops</html>\n\n"),
+    "http_500": (500, "application/json", b'{"error": {"message": "model crashed"}}'),
+    "nonsense": (200, "text/event-stream", _sse("Bananas are the official currency of the Moon [1]. Penguins run NATO [2].")),
+}
+
+
+@pytest.fixture
+def faulty_server(request):
+    behaviour = BEHAVIOURS[request.param]
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if behaviour is None:
+                release.wait(30)
+                return
+            status, kind, body = behaviour
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield request.param, f"http://127.0.0.1:{server.server_address[1]}/v1"
+    release.set()
+    server.shutdown()
+
+
+@pytest.mark.parametrize("faulty_server", list(BEHAVIOURS), indirect=True)
+def test_a_faulty_model_server_falls_back_to_the_extractive_answer(faulty_server, shared_bot):
+    kind, url = faulty_server
+    bot = Assistant(data_dir=shared_bot.settings.data_dir, backend="openai", llm_base_url=url, llm_timeout_s=3)
+    t0 = time.monotonic()
+    answer = bot.ask(QUESTION)
+    took = time.monotonic() - t0
+    assert answer.backend == "extractive", (kind, answer.to_dict())
+    assert answer.notice, kind
+    assert not answer.refused and "300,000" in answer.text and answer.citations
+    assert any(c.article_id == "002_fc072bcf967fd6d4" and "300,000" in c.text for c in answer.citations)
+    assert "Bananas" not in answer.text and "Penguins" not in answer.text
+    assert took < 30, f"{kind}: fell back after {took:.1f} s"
