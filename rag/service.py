@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.citations import Verified, is_refusal, parse_draft, verify_citations
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
-from rag.errors import InvalidInput, LLMUnavailable, StoreError
+from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     PassageSentence, answer_type_bonus, content_terms, passage_sentences, rerank_passages, support_matrix,
@@ -135,7 +135,7 @@ class Assistant:
             for piece in composer.compose(question, passages, ranked):
                 draft += piece
                 yield piece
-        except LLMUnavailable as e:
+        except (LLMUnavailable, ModelError) as e:  # down, too slow, garbage, or no usable model file
             notice = f"{e} Answered extractively instead."
             composer = ExtractiveComposer()
             draft = "".join(composer.compose(question, passages, ranked))
@@ -223,6 +223,8 @@ class Assistant:
 
     def _verify(self, draft: str, passages: list[ScoredChunk], sentences: list[PassageSentence], vectors: np.ndarray) -> Verified:
         claims = parse_draft(draft)
+        if any(c.markers for c in claims):  # "... [1]. The sources do not say more." : the aside is no claim
+            claims = [c for c in claims if c.markers or not is_refusal(c.text)]
         claim_vectors = self.pipeline.embedder.embed([c.text for c in claims])
         support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
         records = self.pipeline.retriever.snapshot().articles

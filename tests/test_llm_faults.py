@@ -73,3 +73,13 @@ def test_a_faulty_model_server_falls_back_to_the_extractive_answer(faulty_server
     assert any(c.article_id == "002_fc072bcf967fd6d4" and "300,000" in c.text for c in answer.citations)
     assert "Bananas" not in answer.text and "Penguins" not in answer.text
     assert took < 30, f"{kind}: fell back after {took:.1f} s"
+
+
+def test_a_missing_or_broken_model_file_falls_back_with_a_notice_that_says_how_to_fix_it(shared_bot, tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"this is not a model")
+    for path, says in ((tmp_path / "absent.gguf", "does not exist"), (broken, "not a GGUF")):
+        bot = Assistant(data_dir=shared_bot.settings.data_dir, backend="llama-cpp", llm_model=str(path))
+        answer = bot.ask(QUESTION)
+        assert answer.backend == "extractive" and "300,000" in answer.text and answer.citations
+        assert says in (answer.notice or ""), answer.notice
