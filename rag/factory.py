@@ -115,7 +115,8 @@ def build_composer(settings: Settings) -> Composer:
         if not settings.llm_base_url:
             raise ConfigError("the openai backend needs a server: set RAGCHAT_LLM_BASE_URL=http://host:port/v1 (or llm_base_url)")
         server = OpenAICompatModel(settings.llm_base_url, settings.llm_api_key, settings.llm_model_name, settings.llm_timeout_s)
-        return LLMComposer(server, context_tokens=settings.llm_context_tokens, max_tokens=settings.llm_max_tokens)
+        return LLMComposer(server, context_tokens=settings.llm_context_tokens, max_tokens=settings.llm_max_tokens,
+                           focus_sentences=settings.llm_focus_sentences)
 
     from rag.llm.llamacpp import LlamaCppModel
     from rag.llm.models import local_model_path
@@ -127,7 +128,7 @@ def build_composer(settings: Settings) -> Composer:
         n_ctx=settings.llm_n_ctx, n_threads=settings.llm_threads, max_seconds=settings.llm_timeout_s,
     )  # fmt: skip
     return LLMComposer(local_model, context_tokens=settings.llm_context_tokens, max_tokens=settings.llm_max_tokens,
-                       n_ctx=settings.llm_n_ctx)
+                       n_ctx=settings.llm_n_ctx, focus_sentences=settings.llm_focus_sentences)
 
 
 def build_rewriter(composer: Composer) -> Callable[[str, list[str]], str | None] | None:

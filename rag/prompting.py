@@ -116,11 +116,23 @@ def mask_instructions(text: str) -> str:
     return _SENTENCE.sub(drop, text)
 
 
-def number_sources(passages: Sequence[ScoredChunk]) -> list[Source]:
-    return [
-        Source(n, defang(p.chunk.title or p.chunk.source), p.chunk.date, mask_instructions(defang(p.chunk.text.strip())))
-        for n, p in enumerate(passages, start=1)
-    ]
+def number_sources(passages: Sequence[ScoredChunk], focus: dict[int, list[str]] | None = None) -> list[Source]:
+    """One Source per passage, numbered by its position. With `focus` (passage index ->
+    the sentences worth reading), a source holds just those sentences and passages without
+    any are left out; numbers stay the passages' own, so [n] still means passages[n - 1].
+
+    >>> from rag.types import Chunk
+    >>> ps = [ScoredChunk(Chunk("a", "v", i, f"First {i}. Second {i}.", 0, 18, title="T"), 0.1) for i in range(2)]
+    >>> [(s.number, s.text) for s in number_sources(ps, {1: ["Second 1."]})]
+    [(2, 'Second 1.')]
+    """
+    out = []
+    for n, p in enumerate(passages, start=1):
+        if focus is not None and n - 1 not in focus:
+            continue
+        text = " ".join(focus[n - 1]) if focus is not None else p.chunk.text.strip()
+        out.append(Source(n, defang(p.chunk.title or p.chunk.source), p.chunk.date, mask_instructions(defang(text))))
+    return out
 
 
 def fit_sources(sources: Sequence[Source], budget: int, count_tokens: Callable[[str], int]) -> list[Source]:
@@ -154,6 +166,7 @@ def answer_messages(
     n_ctx: int | None = None,
     count_tokens: Callable[[str], int],
     prompts_dir: Path = PROMPTS_DIR,
+    focus: dict[int, list[str]] | None = None,
 ) -> tuple[list[Message], int]:
     """The chat messages that ask for a cited answer, and how many passages they include.
 
@@ -168,7 +181,7 @@ def answer_messages(
         bare = render("answer_user.j2", prompts_dir=prompts_dir, sources=[], question=question, refusal=REFUSAL)
         fixed = count_tokens(system) + count_tokens(bare) + TEMPLATE_TOKENS
         budget = min(budget, int((n_ctx - max_tokens) / TOKEN_SLACK) - fixed)
-    sources = fit_sources(number_sources(passages), budget, count_tokens)
+    sources = fit_sources(number_sources(passages, focus), budget, count_tokens)
     user = render("answer_user.j2", prompts_dir=prompts_dir, sources=sources, question=question, refusal=REFUSAL)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}], len(sources)
 

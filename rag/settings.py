@@ -62,6 +62,7 @@ class Settings:
     llm_threads: int | None = None
     llm_max_tokens: int = 256
     llm_context_tokens: int = 700  # budget for the sources in the prompt
+    llm_focus_sentences: int = 6  # the model reads the best N sentences of the passages; 0 = whole passages
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model_name: str = "default"
@@ -80,6 +81,10 @@ class Settings:
                 raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
         if self.embedding_runtime not in get_args(EmbeddingRuntime):
             raise ConfigError(f"embedding_runtime must be onnx or sentence-transformers, not {self.embedding_runtime!r}")
+        for name in ("rerank_candidates", "llm_focus_sentences"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} must be a whole number >= 0, not {value!r}")
         if self.top_k > 50:
             raise ConfigError(f"top_k must be at most 50, not {self.top_k}")
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:

@@ -26,8 +26,10 @@ ANSWER_STOP = ["\nQuestion:", "\nSources:"]
 
 
 class LLMComposer:
-    def __init__(self, model: ChatModel, *, context_tokens: int, max_tokens: int, n_ctx: int | None = None) -> None:
+    def __init__(self, model: ChatModel, *, context_tokens: int, max_tokens: int, n_ctx: int | None = None,
+                 focus_sentences: int = 0) -> None:
         self.model = model
+        self.focus_sentences = focus_sentences  # > 0: the model reads only the best sentences (focus_on)
         self.name = model.name
         self.context_tokens = context_tokens
         self.max_tokens = max_tokens
@@ -44,6 +46,7 @@ class LLMComposer:
         messages, included = answer_messages(
             question, passages, context_tokens=self.context_tokens, max_tokens=self.max_tokens,
             n_ctx=self.n_ctx, count_tokens=self.count_tokens,
+            focus=focus_on(ranked, self.focus_sentences) if self.focus_sentences else None,
         )  # fmt: skip
         if passages and not included:
             raise LLMUnavailable("not even one passage fits the model's window: raise llm_n_ctx or lower llm_max_tokens")
@@ -54,6 +57,29 @@ class LLMComposer:
                 started = bool(piece)
             if piece:
                 yield piece
+
+
+def focus_on(ranked: list[RankedSentence], most: int) -> dict[int, list[str]]:
+    """The `most` best sentences, grouped by passage, in article order within each.
+
+    On 2 CPU cores the model reads ~50-150 prompt tokens/s: six sentences instead of five
+    whole passages halve the time to the first word, and the answer's evidence is in them.
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = [RankedSentence(S(1, 50, 60, "B."), 0.9), RankedSentence(S(0, 0, 5, "A."), 0.8), RankedSentence(S(1, 10, 20, "C."), 0.7)]
+    >>> focus_on(r, 3)
+    {1: ['C.', 'B.'], 0: ['A.']}
+    """
+    chosen: dict[int, list[tuple[int, str]]] = {}
+    seen: set[str] = set()
+    for r in ranked:
+        if len(seen) >= most:
+            break
+        if r.sentence.text in seen:  # overlapping chunks repeat sentences
+            continue
+        seen.add(r.sentence.text)
+        chosen.setdefault(r.sentence.passage, []).append((r.sentence.start, r.sentence.text))
+    return {p: [t for _, t in sorted(items)] for p, items in chosen.items()}
 
 
 def rewrite_question(model: ChatModel, question: str, earlier_user_questions: list[str]) -> str | None:
