@@ -141,8 +141,15 @@ class Assistant:
             draft = "".join(composer.compose(question, passages, ranked))
             yield "\n\n" + draft
         if composer.name != "extractive" and is_refusal(draft) and not re.search(r"\[\d", draft):
-            yield finish(REFUSAL_TEXT, None, composer.name, notice)
-            return
+            if ranked[0].score < self.settings.llm_refusal_override:
+                yield finish(REFUSAL_TEXT, None, composer.name, notice)
+                return
+            # A small model refuses some questions its sources answer plainly: when the
+            # evidence is this strong, show the passages' own words rather than nothing.
+            notice = "The model found no answer in the passages, yet they match the question closely; showing their own words."
+            composer = ExtractiveComposer()
+            draft = "".join(composer.compose(question, passages, ranked))
+            yield "\n\n" + draft
         verified = self._verify(draft, passages, sentences, sentence_vectors)
         if composer.name != "extractive" and verified.supported_share < 0.5:
             notice = "The model's answer was not supported by the articles; showing the passages' own words."

@@ -56,6 +56,8 @@ class Settings:
     bm25_weight: float = 1.0
     # Refusal: below this evidence score the question is refused without calling a model.
     refusal_threshold: float = 0.42
+    # A model refusal is overridden by the extractive answer when the best sentence scores at least this.
+    llm_refusal_override: float = 0.6  # chosen on corpus/eval/dev.jsonl (docs/NOTES.md)
     # LLM
     llm_model: str | None = None  # path to a GGUF; default: the packaged Qwen2.5 1.5B
     llm_n_ctx: int = 4096
