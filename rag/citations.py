@@ -3,9 +3,10 @@
 A draft (from an LLM or the extractive composer) cites passages by their number in the
 prompt ([1] is the first retrieved passage). For each sentence of the draft:
   - markers pointing to no passage are dropped;
-  - a cited passage is kept only if one of its sentences supports the claim (score >= threshold);
-  - a sentence whose citations all fail gets the best supporting passage, if one clears
-    the threshold ("repair"); otherwise it is marked unsupported and keeps no marker.
+  - a cited passage is kept only if one of its sentences supports the claim (score >= threshold)
+    about as well as the best cited one (within CITATION_MARGIN: a citation must be needed);
+  - a sentence whose citations all fail, or that an uncited passage supports clearly better,
+    gets that passage ("repair"); otherwise it is marked unsupported and keeps no marker.
 The final citations are renumbered 1, 2, ... in order of first use.
 """
 
@@ -21,6 +22,9 @@ from rag.chunking import split_sentences
 from rag.evidence import PassageSentence
 from rag.types import AnswerSentence, Citation, ScoredChunk
 
+# A cited passage whose support trails the claim's best supporter by more than this is
+# dropped; an uncited passage that beats every cited one by more than this replaces them.
+CITATION_MARGIN = 0.1
 MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _REFUSAL = re.compile(
     r"(?i)\b(?:(?:do|does|did)\s*n[o']t\s+(?:contain|cover|mention|provide|say|include|address|specify|state)"
@@ -91,6 +95,7 @@ def verify_citations(
     support: np.ndarray,
     *,
     threshold: float,
+    margin: float = CITATION_MARGIN,
     publisher_of: Callable[[str], str | None] = lambda _id: None,
 ) -> Verified:
     """Check every claim against the passages it cites; see the module docstring.
@@ -111,10 +116,14 @@ def verify_citations(
                 j = max(js, key=lambda j: support[i, j])
                 if support[i, j] >= threshold:
                     good.append((p, j, float(support[i, j])))
-        if not good and len(sentences):
+        if len(sentences):
             j = int(np.argmax(support[i]))
-            if support[i, j] >= threshold:
-                good.append((sentences[j].passage, j, float(support[i, j])))
+            best = float(support[i, j])
+            top = max((g[2] for g in good), default=0.0)
+            if best >= threshold and best - top > margin:  # nothing cited, or the wrong passage
+                good = [(sentences[j].passage, j, best)]
+            else:  # a citation is kept only if it is needed: as good as the best one, near enough
+                good = [g for g in good if g[2] >= top - margin]
         kept.append((claim, good))
 
     numbers: dict[int, int] = {}  # passage index -> new marker

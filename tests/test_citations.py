@@ -62,3 +62,17 @@ def test_refusal_phrases():
     assert is_refusal("The sources do not cover this.")
     assert is_refusal("I cannot answer that from the provided passages.")
     assert not is_refusal("Stoltenberg said Russia cannot win the war [1].")
+
+
+def test_a_citation_that_is_not_needed_is_dropped_and_a_clearly_better_source_replaces_a_weak_one():
+    passages, sents = _passages()
+    # claim 1 cites both; [2] supports it only weakly (above the threshold, far below [1])
+    # claim 2 cites [1], which passes the threshold, but [2] (uncited) supports it much better
+    draft = parse_draft("Russia lost 300,000 troops [1][2]. Ministers met in Brussels [1].")
+    support = np.array([[0.95, 0.2, 0.6, 0.1], [0.56, 0.1, 0.92, 0.3]])
+    v = verify_citations(draft, passages, sents, support, threshold=0.5)
+    assert v.text == "Russia lost 300,000 troops. [1] Ministers met in Brussels. [2]"
+    assert [c.article_id for c in v.citations] == ["a0", "a1"]
+    # within the margin both citations stay: each is about as good as the other
+    close = verify_citations(draft[:1], passages, sents, np.array([[0.9, 0.2, 0.85, 0.1]]), threshold=0.5)
+    assert close.text == "Russia lost 300,000 troops. [1][2]"
