@@ -109,11 +109,14 @@ def main() -> None:
                     pieces.append(item)
             total = time.perf_counter() - started
             assert answer is not None
+            from rag.llm.composer import focus_on
             from rag.prompting import answer_messages
 
+            ranked = bot.evidence(q["question"])[3]  # the same sentences stream() ranked (cached vectors)
             messages, included = answer_messages(
                 answer.question, list(answer.contexts), context_tokens=composer.context_tokens,
                 max_tokens=composer.max_tokens, n_ctx=composer.n_ctx, count_tokens=composer.count_tokens,
+                focus=focus_on(ranked, composer.focus_sentences) if composer.focus_sentences else None,
             )  # fmt: skip
             tokens = prompt_tokens(llama, messages)
             reused = 0
@@ -136,7 +139,7 @@ def main() -> None:
 
         report = {
             "model": str(path), "threads": model.n_threads, "n_ctx": model.n_ctx,
-            "context_tokens": composer.context_tokens, "max_tokens": composer.max_tokens,
+            "context_tokens": composer.context_tokens, "focus_sentences": composer.focus_sentences, "max_tokens": composer.max_tokens,
             "verify_s": round(verify_s, 2), "load_s": round(load_s, 2), "raw": raw,
             "prompt_tokens": stats("prompt_tokens"), "read_tokens": stats("read_tokens"),
             "first_token_s": stats("first_token_s"), "total_s": stats("total_s"), "questions": rows,
