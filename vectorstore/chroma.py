@@ -195,6 +195,18 @@ class ChromaStore:
             )
         ]
 
+    def query_ids(self, vector: np.ndarray, n: int, where: Where) -> list[tuple[str, float]]:
+        """Like query, but (chunk id, similarity) only: no documents or metadata are read,
+        and no count() first (Chroma returns fewer results when it holds fewer)."""
+        with self._errors("query"):
+            got = self.chunks.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=max(1, n),
+                where=_chroma_where(where),
+                include=["distances"],
+            )
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(got["ids"][0], got["distances"][0])]
+
     def all_chunks(self) -> list[Chunk]:
         out: list[Chunk] = []
         with self._errors("read"):
