@@ -330,6 +330,8 @@ def query_store(args: dict[str, Any]) -> Result:
         "fused_since_filter": lambda q, v: p.retriever.retrieve(q, v, top_k=top_k, where=dated),
         "store.generation": lambda q, v: p.store.generation(),
     }
+    if hasattr(p.store, "query_ids"):  # what retrieve's dense side calls (ids and distances only)
+        ops["dense_ids"] = lambda q, v: p.store.query_ids(v, n, everything)
     for q, v in zip(questions[:3], vectors[:3]):  # warm-up, not counted
         for op in ops.values():
             op(q, v)
