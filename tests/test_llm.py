@@ -315,8 +315,13 @@ def test_default_model_answers_with_a_verified_citation_to_the_right_article(qwe
 
 @pytest.mark.llm
 def test_default_model_refuses_a_retrieved_question_the_articles_do_not_answer(qwen_bot):
-    # Retrieval finds NATO passages (so the model is asked), but none says how many F-16s.
-    pieces, answer = _stream(qwen_bot, "How many F-16 fighter jets have allies promised Ukraine?")
+    # Retrieval finds passages on Stoltenberg stepping down (so the model is asked: no rule
+    # refuses early), but none names a successor. The override that shows the passages'
+    # words when a refusal meets strong evidence (llm_refusal_override) is off here, so the
+    # model's own refusal is what is tested.
+    bot = Assistant(data_dir=qwen_bot.settings.data_dir, backend="llama-cpp", llm_timeout_s=SLOW_MACHINE_S,
+                    llm_refusal_override=5.0)  # fmt: skip
+    pieces, answer = _stream(bot, "Who was picked to succeed Stoltenberg as NATO Secretary General?")
     assert is_refusal("".join(pieces)) and "".join(pieces) != REFUSAL_TEXT  # the model's words, not the early refusal
     assert answer.refused and not answer.citations and answer.backend == "llama-cpp"
 
