@@ -199,16 +199,21 @@ class Assistant:
         return None
 
     def _embed_sentences(self, sentences: list[PassageSentence]) -> np.ndarray:
-        """Sentence vectors, cached across questions (the same passages come back often)."""
-        cache = self._sentence_vectors
-        todo = list(dict.fromkeys(s.text for s in sentences if s.text not in cache))
-        if todo:
-            if len(cache) + len(todo) > SENTENCE_CACHE_SIZE:
-                cache.clear()
-            cache.update(zip(todo, self.pipeline.embedder.embed(todo)))
+        """Sentence vectors, cached across questions (the same passages come back often).
+        Safe under concurrent questions: lookups never assume an entry is still there."""
         if not sentences:
             return self.pipeline.embedder.embed([])
-        return np.array([cache[s.text] for s in sentences])
+        cache = self._sentence_vectors
+        texts = list(dict.fromkeys(s.text for s in sentences))
+        vectors = {t: v for t in texts if (v := cache.get(t)) is not None}
+        todo = [t for t in texts if t not in vectors]
+        if todo:
+            fresh = dict(zip(todo, self.pipeline.embedder.embed(todo)))
+            vectors.update(fresh)
+            if len(cache) + len(fresh) > SENTENCE_CACHE_SIZE:
+                cache.clear()
+            cache.update(fresh)
+        return np.array([vectors[s.text] for s in sentences])
 
     def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Answer:
         """Answer the last user turn of an OpenAI-style conversation, using the earlier turns."""
