@@ -58,15 +58,40 @@ def content_terms(text: str) -> frozenset[str]:
     return frozenset(terms)
 
 
-def lexical_support(claim: frozenset[str], passage: frozenset[str]) -> float:
-    """Share of the claim's terms found in the passage (1.0 for a claim with no terms).
+def lexical_support(claim: frozenset[str], passage: frozenset[str], weights: dict[str, float] | None = None) -> float:
+    """Share of the claim's terms found in the passage (1.0 for a claim with no terms),
+    each term counted by its weight when `weights` is given (see term_weights).
 
     >>> lexical_support(frozenset({"a", "b"}), frozenset({"a", "c"}))
     0.5
+    >>> lexical_support(frozenset({"a", "b"}), frozenset({"a", "c"}), {"a": 3.0, "b": 1.0})
+    0.75
     """
     if not claim:
         return 1.0
-    return len(claim & passage) / len(claim)
+    if weights is None:
+        return len(claim & passage) / len(claim)
+    return sum(weights.get(t, 1.0) for t in claim & passage) / sum(weights.get(t, 1.0) for t in claim)
+
+
+def term_weights(term_sets: list[frozenset[str]]) -> dict[str, float]:
+    """Inverse document frequency over the given sentences, scaled so an unseen term weighs
+    1.0: a word every candidate sentence shares ("NATO", "Ukraine") tells them apart less
+    than one only a few hold ("negotiations", "Netherlands").
+
+    >>> w = term_weights([frozenset({"nato", "met"}), frozenset({"nato", "paus"})])
+    >>> round(w["nato"], 2), round(w["met"], 2)
+    (0.63, 1.0)
+    """
+    import math
+
+    n = len(term_sets)
+    df: dict[str, int] = {}
+    for terms in term_sets:
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    top = math.log(1 + n)
+    return {t: math.log(1 + n / c) / top for t, c in df.items()}
 
 
 @dataclass(frozen=True)
@@ -97,6 +122,7 @@ def support_matrix(
     sentence_vectors: np.ndarray,
     *,
     semantic_weight: float = 0.5,
+    weighted: bool = False,
 ) -> np.ndarray:
     """scores[i, j]: how well sentence j (with its neighbours in the same passage, for the
     words) supports claim i; `semantic_weight` * cosine + the rest * lexical support."""
@@ -111,11 +137,12 @@ def support_matrix(
             if 0 <= k < len(sentences) and sentences[k].passage == s.passage:
                 window |= terms[k]
         windows.append(frozenset(window))
+    weights = term_weights(terms) if weighted else None
     lex = np.array(
-        [[lexical_support(content_terms(c), w) for w in windows] for c in claims], dtype=np.float32
+        [[lexical_support(content_terms(c), w, weights) for w in windows] for c in claims], dtype=np.float32
     )
     # A sentence that alone holds the words counts fully; its neighbours' words count half.
-    own = np.array([[lexical_support(content_terms(c), t) for t in terms] for c in claims], dtype=np.float32)
+    own = np.array([[lexical_support(content_terms(c), t, weights) for t in terms] for c in claims], dtype=np.float32)
     lexical = np.maximum(own, 0.5 * (own + lex))
     return semantic_weight * cos + (1 - semantic_weight) * lexical
 
