@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ui_load import QUESTIONS, check, percentile, start_app  # noqa: E402
+from bench.ui_load import QUESTIONS, check, percentile, start_app, stop_app  # noqa: E402
 
 NEW_FILE = "amber_lynx_26.txt"
 NEW_ID = "amber_lynx_26"
@@ -208,12 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         after = references(url)
         log_tail = (work / "app.log").read_text(errors="replace")[-3000:]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        stop_app(proc, work)
 
     # the references must themselves be right, else nothing below means anything
     reference_problems = [f"before: {POOL[i][0]}: {w}" for i, a in before.items()

@@ -116,6 +116,16 @@ def start_app(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"app.py did not start within 180 s:\n{log.read_text(errors='replace')}")
 
 
+
+def stop_app(proc: subprocess.Popen, work: Path) -> None:
+    """Stop the app started by start_app and delete its scratch folder."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
 def run_user(url: str, user: int, rounds: int, start: threading.Barrier, out: list[dict]) -> None:
     from gradio_client import Client
 
@@ -175,12 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - t0
         hung = sum(t.is_alive() for t in threads)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        stop_app(proc, work)
 
     done = [r for r in rows if r["round"] >= 0]
     errors = [r for r in rows if r.get("error")]
