@@ -179,11 +179,13 @@ def test_answer_streams_cites_and_shows_sources_then_follow_up(page, app) -> Non
     shot(page, "1-answer-with-sources")
 
     # A marker jumps to its source (in this page, not a new tab) and the article unfolds.
-    last = answer.locator("a.rc-cite").nth(1)
+    markers = answer.locator("a.rc-cite")
+    last = markers.nth(markers.count() - 1)  # how many sources the answer cites is the ranker's business
+    target_id = f"#rc-src-0-{last.inner_text().strip('[]')}"
     last.click()
-    target = panel.locator("#rc-src-0-2")
-    page.wait_for_function("() => { const r = document.querySelector('#rc-src-0-2').getBoundingClientRect();"
-                           " return r.top >= 0 && r.top < window.innerHeight; }")
+    target = panel.locator(target_id)
+    page.wait_for_function("id => { const r = document.querySelector(id).getBoundingClientRect();"
+                           " return r.top >= 0 && r.top < window.innerHeight; }", arg=target_id)
     assert len(page.context.pages) == 1
     entry.locator("details.rc-article summary").click()
     whole = entry.locator(".rc-article-text")
