@@ -9,14 +9,19 @@ to verify the citations of an LLM answer.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.chunking import split_sentences
 from rag.types import ScoredChunk
+
+if TYPE_CHECKING:
+    from rag.compose import RankedSentence  # compose imports this module
 
 _STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -83,8 +88,6 @@ def term_weights(term_sets: list[frozenset[str]]) -> dict[str, float]:
     >>> round(w["nato"], 2), round(w["met"], 2)
     (0.63, 1.0)
     """
-    import math
-
     n = len(term_sets)
     df: dict[str, int] = {}
     for terms in term_sets:
@@ -187,7 +190,7 @@ def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     return None
 
 
-def rerank_passages(candidates: list[ScoredChunk], ranked: list, k: int) -> list[ScoredChunk]:
+def rerank_passages(candidates: list[ScoredChunk], ranked: list[RankedSentence], k: int) -> list[ScoredChunk]:
     """The k candidates whose best sentence answers best, each scored by that sentence.
 
     `ranked` holds the candidates' sentences, best first (rag.service.rank_sentences). A
@@ -202,10 +205,10 @@ def rerank_passages(candidates: list[ScoredChunk], ranked: list, k: int) -> list
     >>> [(p.chunk.index, p.score) for p in rerank_passages(c, r, 3)]
     [(2, 0.9), (0, 0.8)]
     """
-    best: dict[int, object] = {}
+    best: dict[int, RankedSentence] = {}
     for r in ranked:
         best.setdefault(r.sentence.passage, r)
-    order = sorted(range(len(candidates)), key=lambda i: (-best[i].score if i in best else 1.0, i))  # type: ignore[attr-defined]
+    order = sorted(range(len(candidates)), key=lambda i: (-best[i].score if i in best else 1.0, i))
     kept: list[ScoredChunk] = []
     for i in order:
         if len(kept) >= k:
@@ -213,10 +216,10 @@ def rerank_passages(candidates: list[ScoredChunk], ranked: list, k: int) -> list
         chunk = candidates[i].chunk
         top = best.get(i)
         if top is not None:
-            s = top.sentence  # type: ignore[attr-defined]
+            s = top.sentence
             if any(p.chunk.article_id == chunk.article_id and p.chunk.start <= s.start and s.end <= p.chunk.end for p in kept):
                 continue
-        kept.append(replace(candidates[i], score=round(top.score, 4)) if top is not None else candidates[i])  # type: ignore[attr-defined]
+        kept.append(replace(candidates[i], score=round(top.score, 4)) if top is not None else candidates[i])
     return kept
 
 
@@ -248,7 +251,7 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
     head = question.split(" (about:")[0]
     text = evidence_text.lower().replace("’", "'")
     missing = []
-    for n, m in enumerate(_NAME.finditer(head)):
+    for m in _NAME.finditer(head):
         word = m.group(0).replace("’", "'").removesuffix("'s").rstrip(".,")
         low = word.lower()
         first = m.start() == len(head) - len(head.lstrip())
