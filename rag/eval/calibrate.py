@@ -27,7 +27,7 @@ def evidence_scores(bot, questions: list[dict]) -> list[tuple[dict, float]]:  # 
         passages, _, _, ranked = bot.evidence(text)
         score = ranked[0].score if ranked else 0.0
         # a question naming what the passages never mention is refused at any threshold
-        if ranked and bot.refusal_reason(text, passages, ranked[:1]) and score >= bot.settings.refusal_threshold:
+        if ranked and score >= bot.settings.refusal_threshold and bot.refusal_reason(text, passages, ranked):
             score = 0.0
         out.append((q, score))
     return out
