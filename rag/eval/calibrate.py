@@ -4,7 +4,9 @@
 
 For every question, the best evidence score (the score `Assistant.stream` compares with
 `refusal_threshold`) is computed; the sweep shows, per threshold, the share of
-unanswerable questions refused and of answerable ones wrongly refused.
+unanswerable questions refused and of answerable ones wrongly refused. A question that
+Assistant.refusal_reason refuses whatever the threshold (a name the passages never
+mention, a number none gives) counts as score 0.
 """
 
 from __future__ import annotations
