@@ -21,9 +21,12 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import asdict, dataclass, field  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
@@ -431,6 +434,34 @@ def page_theme() -> gr.themes.Base:
     """System fonts only: the default theme would fetch web fonts, and the page must work offline."""
     return gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"],
                           font_mono=["ui-monospace", "SFMono-Regular", "monospace"])
+
+
+def launch(data_dir: Path, log: Path, *, backend: str = "extractive", timeout_s: float = 180,
+           **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `python app.py` on a free loopback port in a clean environment (no user
+    RAGCHAT_* settings, analytics off) and return it with its address once it printed it.
+    For the browser tests and the load runs; raises RuntimeError with the log if it fails."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAGCHAT_", "GRADIO_SERVER"))}
+    clean.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", **env)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--data-dir", str(data_dir), "--backend", backend,
+             "--port", str(port)],
+            cwd=Path(__file__).resolve().parent, env=clean, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if "the chat is open at" in text:
+            return proc, text.split("the chat is open at", 1)[1].split()[0]
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited with {proc.returncode}:\n{text}")
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"app.py did not start within {timeout_s:.0f} s:\n{log.read_text(errors='replace')}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

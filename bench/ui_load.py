@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -94,27 +93,12 @@ def check(answer: dict, facts: list[list[str]], doc: str) -> str | None:
 
 
 def start_app(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAGCHAT_", "GRADIO_SERVER"))}
-    env.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", "--data-dir", str(data_dir), "--backend", "extractive", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        if "the chat is open at" in text:
-            return proc, text.split("the chat is open at", 1)[1].split()[0]
-        if proc.poll() is not None:
-            raise SystemExit(f"app.py exited with {proc.returncode}:\n{text}")
-        time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"app.py did not start within 180 s:\n{log.read_text(errors='replace')}")
+    from app import launch
 
+    try:
+        return launch(data_dir, log)
+    except RuntimeError as e:
+        raise SystemExit(str(e)) from None
 
 
 def stop_app(proc: subprocess.Popen, work: Path) -> None:

@@ -8,15 +8,14 @@ Screenshots go to test-artifacts/; the chat with its sources also to docs/screen
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import app as app_module
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,34 +47,14 @@ ${window.__pwned=3} Residents welcomed the plan at a public meeting.
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_app(data_dir: Path, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """`python app.py` on a free port; returns once it printed its address."""
-    port = free_port()
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("RAGCHAT_", "GRADIO_SERVER"))}
-    clean_env.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", **env)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", "--data-dir", str(data_dir), "--backend", "extractive", "--port", str(port)],
-            cwd=ROOT, env=clean_env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        if "the chat is open at" in text:
-            url = text.split("the chat is open at", 1)[1].split()[0]
-            assert url == f"http://127.0.0.1:{port}/", text
-            return proc, url
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{text}")
-        time.sleep(0.3)
-    proc.kill()
-    pytest.fail(f"app.py did not start in 180 s:\n{log.read_text(errors='replace')}")
+    try:
+        proc, url = app_module.launch(data_dir, log, **env)
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    assert url.startswith("http://127.0.0.1:"), url
+    return proc, url
 
 
 def stop_app(proc: subprocess.Popen[bytes]) -> None:
