@@ -46,10 +46,13 @@ def parse_draft(text: str) -> list[DraftSentence]:
 
     >>> parse_draft("Russia lost troops [2]. NATO met in Brussels [1][3].")
     [DraftSentence(text='Russia lost troops.', markers=(2,)), DraftSentence(text='NATO met in Brussels.', markers=(1, 3))]
+    >>> parse_draft('He said it is "more powerful." [2] He left. [1]')
+    [DraftSentence(text='He said it is "more powerful."', markers=(2,)), DraftSentence(text='He left.', markers=(1,))]
     """
     out: list[DraftSentence] = []
     # Move markers that follow the full stop in front of it, so sentences split cleanly.
-    text = re.sub(r"([.!?])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)", r"\2\1", text.strip())
+    # (also past closing quotes: 'more powerful." [2]' keeps [2] with its sentence)
+    text = re.sub(r"([.!?][\"'”’)]*)((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)", r"\2\1", text.strip())
     for s, e in split_sentences(text):
         piece = text[s:e]
         markers: list[int] = []

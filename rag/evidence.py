@@ -118,6 +118,22 @@ def passage_sentences(passages: list[ScoredChunk]) -> list[PassageSentence]:
     return out
 
 
+def sentence_windows(sentences: list[PassageSentence]) -> list[str]:
+    """Each sentence with its neighbours in the same passage: what it says in context
+    ("He warned ..." reads as Stoltenberg's words only beside the sentence before).
+
+    >>> ss = [PassageSentence(0, 0, 2, "A."), PassageSentence(0, 3, 5, "B."), PassageSentence(1, 0, 2, "C.")]
+    >>> sentence_windows(ss)
+    ['A. B.', 'A. B.', 'C.']
+    """
+    out = []
+    for j, s in enumerate(sentences):
+        parts = [sentences[k].text for k in (j - 1, j, j + 1)
+                 if 0 <= k < len(sentences) and sentences[k].passage == s.passage]  # fmt: skip
+        out.append(" ".join(parts))
+    return out
+
+
 def support_matrix(
     claims: list[str],
     claim_vectors: np.ndarray,
@@ -126,12 +142,19 @@ def support_matrix(
     *,
     semantic_weight: float = 0.5,
     weighted: bool = False,
+    window_vectors: np.ndarray | None = None,
 ) -> np.ndarray:
     """scores[i, j]: how well sentence j (with its neighbours in the same passage, for the
-    words) supports claim i; `semantic_weight` * cosine + the rest * lexical support."""
+    words) supports claim i; `semantic_weight` * cosine + the rest * lexical support.
+
+    With `window_vectors` (embeddings of sentence_windows), the cosine is the better of
+    the sentence alone and the sentence in its window: gold hit@1 0.76 -> 0.82, citations
+    to the right article 0.78 -> 0.80, dev 0.76 -> 0.82 (docs/NOTES.md)."""
     if not claims or not sentences:
         return np.zeros((len(claims), len(sentences)), dtype=np.float32)
     cos = np.clip(claim_vectors @ sentence_vectors.T, 0.0, 1.0)
+    if window_vectors is not None:
+        cos = np.maximum(cos, np.clip(claim_vectors @ window_vectors.T, 0.0, 1.0))
     terms = [content_terms(s.text) for s in sentences]
     windows = []
     for j, s in enumerate(sentences):
@@ -150,7 +173,8 @@ def support_matrix(
     return semantic_weight * cos + (1 - semantic_weight) * lexical
 
 
-_WHEN = re.compile(r"(?i)^\s*(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month)|by when|since when)\b|\bwhat date\b|\bscheduled\b")
+_WHEN = re.compile(r"(?i)^\s*(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month)|by when|since when)\b"
+                   r"|\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b|\bscheduled\b")
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:percentage|share|number|amount|sum|figure)|what is the (?:number|amount|total|value|cost))\b")
 _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
@@ -176,18 +200,48 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
+_ON_WHAT_DATE = re.compile(r"(?i)\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b")
+_CALENDAR_DATE = re.compile(
+    r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}\b|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b\d{4}-\d\d-\d\d\b"
+)
+
+
 def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     """"a number" when the question asks how many or how much and none of `sentences` holds
-    one. (Dates are not checked: "when" is often answered as "in February of last year".)
+    one; "a date" when it asks on what date or day and none names a day. (A plain "when" is
+    not checked: it is often answered as "in February of last year" or "within weeks".)
 
     >>> lacks_answer_type("How many hostages were freed?", ["The pause let aid in."])
     'a number'
     >>> lacks_answer_type("How much aid?", ["Aid worth $77 billion."]) is None
     True
+    >>> lacks_answer_type("On what date did parliament ratify it?", ["It expects to ratify within weeks."])
+    'a date'
+    >>> lacks_answer_type("On what day did he speak?", ["He spoke on April 3 in Brussels."]) is None
+    True
     """
     if _HOW_MANY.search(question) and not any(_NUMBER_IN.search(s) for s in sentences):
         return "a number"
+    if _ON_WHAT_DATE.search(question) and not any(_CALENDAR_DATE.search(s) for s in sentences):
+        return "a date"
     return None
+
+
+def names_apart(question: str, windows: list[str]) -> list[str]:
+    """The question's names (see unmatched_names) when no single window mentions them all,
+    else []. "What did Zelensky say at Vilnius?" is not answered by one sentence about
+    Zelensky and another about Vilnius.
+
+    >>> names_apart("What did Zelensky say at Vilnius?", ["Zelensky will attend.", "At Vilnius, no invitation."])
+    ['Zelensky', 'Vilnius']
+    >>> names_apart("What did Zelensky say at Vilnius?", ["At Vilnius, Zelensky said no.", "Other."])
+    []
+    """
+    if not windows or any(not unmatched_names(question, w) for w in windows):
+        return []
+    return unmatched_names(question, "")
 
 
 def rerank_passages(candidates: list[ScoredChunk], ranked: list[RankedSentence], k: int) -> list[ScoredChunk]:

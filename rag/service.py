@@ -24,8 +24,9 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, content_terms, passage_sentences, rerank_passages, support_matrix,
-    lacks_answer_type, unmatched_names,
+    PassageSentence, answer_type_bonus, content_terms, passage_sentences, rerank_passages, sentence_windows,
+    support_matrix,
+    lacks_answer_type, names_apart, unmatched_names,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
@@ -36,6 +37,7 @@ from vectorstore.base import ArticleRecord, Where
 
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
+NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
 
@@ -175,11 +177,13 @@ class Assistant:
         candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
                                           where=where or Where())  # fmt: skip
         sentences = passage_sentences(candidates)
-        ranked = rank_sentences(question, query_vector, sentences, self._embed_sentences(sentences), p.question_semantic_weight)
+        ranked = rank_sentences(question, query_vector, sentences, self._embed_texts([s.text for s in sentences]),
+                                self._embed_texts(sentence_windows(sentences)), p.question_semantic_weight)  # fmt: skip
         passages = rerank_passages(candidates, ranked, k)
         sentences = passage_sentences(passages)
-        vectors = self._embed_sentences(sentences)
-        ranked = rank_sentences(question, query_vector, sentences, vectors, p.question_semantic_weight)
+        vectors = self._embed_texts([s.text for s in sentences])
+        ranked = rank_sentences(question, query_vector, sentences, vectors, self._embed_texts(sentence_windows(sentences)),
+                                p.question_semantic_weight)  # fmt: skip
         return passages, sentences, vectors, with_article_prior(ranked, passages, ARTICLE_PRIOR)
 
     def refusal_reason(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
@@ -196,15 +200,34 @@ class Assistant:
         wanted = lacks_answer_type(question, near)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
+        apart = names_apart(question, self._near_windows(passages, ranked, records))
+        if apart:
+            return f"No passage that answers well mentions {', '.join(apart)} together."
         return None
 
-    def _embed_sentences(self, sentences: list[PassageSentence]) -> np.ndarray:
-        """Sentence vectors, cached across questions (the same passages come back often).
-        Safe under concurrent questions: lookups never assume an entry is still there."""
-        if not sentences:
+    def _near_windows(self, passages: list[ScoredChunk], ranked: list[RankedSentence],
+                      records: dict[str, ArticleRecord]) -> list[str]:
+        """The best sentences (NAMES_SENTENCES within NAMES_MARGIN of the best), each in its
+        window and with its article's title, date and byline."""
+        sentences = passage_sentences(passages)
+        window_of = dict(zip(((s.passage, s.start) for s in sentences), sentence_windows(sentences)))
+        out = []
+        for r in ranked[:NAMES_SENTENCES]:
+            if r.score < ranked[0].score - NAMES_MARGIN:
+                break
+            c = passages[r.sentence.passage].chunk
+            out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {window_of[(r.sentence.passage, r.sentence.start)]}")
+        return out
+
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Vectors of passage sentences and their windows, cached across questions (the same
+        passages come back often). Safe under concurrent questions: lookups never assume an
+        entry is still there."""
+        if not texts:
             return self.pipeline.embedder.embed([])
         cache = self._sentence_vectors
-        texts = list(dict.fromkeys(s.text for s in sentences))
+        wanted = texts
+        texts = list(dict.fromkeys(wanted))
         vectors = {t: v for t in texts if (v := cache.get(t)) is not None}
         todo = [t for t in texts if t not in vectors]
         if todo:
@@ -213,7 +236,7 @@ class Assistant:
             if len(cache) + len(fresh) > SENTENCE_CACHE_SIZE:
                 cache.clear()
             cache.update(fresh)
-        return np.array([vectors[s.text] for s in sentences])
+        return np.array([vectors[t] for t in wanted])
 
     def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Answer:
         """Answer the last user turn of an OpenAI-style conversation, using the earlier turns."""
@@ -272,13 +295,14 @@ def _byline(records: dict[str, ArticleRecord], article_id: str) -> str:
 
 
 def rank_sentences(question: str, query_vector: np.ndarray, sentences: list[PassageSentence],
-                   vectors: np.ndarray, semantic_weight: float) -> list[RankedSentence]:
+                   vectors: np.ndarray, window_vectors: np.ndarray | None, semantic_weight: float) -> list[RankedSentence]:
     """Passage sentences, best answer to the question first."""
     if not sentences:
         return []
-    # words weighted by rarity among the candidates: gold hit@1 0.67 -> 0.76 (docs/NOTES.md)
+    # words weighted by rarity among the candidates: gold hit@1 0.67 -> 0.76 (docs/NOTES.md);
+    # sentences also read in their window: 0.76 -> 0.82
     scores = support_matrix([question], query_vector[None, :], sentences, vectors, semantic_weight=semantic_weight,
-                            weighted=True)[0]
+                            weighted=True, window_vectors=window_vectors)[0]
     ranked = [
         RankedSentence(s, float(x) + answer_type_bonus(question, s.text))
         for s, x in zip(sentences, scores)

@@ -112,6 +112,26 @@ def test_off_topic_questions_are_refused(shared_bot, question):
     assert "don't cover" in a.text
 
 
+@pytest.mark.parametrize(
+    "question, why",
+    [
+        # Blinken speaks in two articles and Hungary comes up in a third, never beside him
+        ("What did Blinken say about Hungary?", "together"),
+        # the articles say Turkey expects to ratify "within weeks": no day is given
+        ("On what day did Turkey's parliament vote on Sweden's membership?", "a date"),
+    ],
+)
+def test_near_misses_are_refused(shared_bot, question, why):
+    a = shared_bot.ask(question)
+    assert a.refused and not a.citations
+    assert why in (a.notice or ""), a.notice
+
+
+def test_a_question_for_a_day_that_the_articles_give_is_answered(shared_bot):
+    a = shared_bot.ask("On what day did Stoltenberg say Moscow must realize it cannot win the war?")
+    assert not a.refused and "April 3" in a.text
+
+
 def test_filters_by_article_and_date(shared_bot):
     only = shared_bot.ask("What did Stoltenberg say?", articles=["003_16edb1bee11da1a2"], top_k=8)
     assert only.contexts and {c.chunk.article_id for c in only.contexts} == {"003_16edb1bee11da1a2"}
