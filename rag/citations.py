@@ -13,7 +13,7 @@ The final citations are renumbered 1, 2, ... in order of first use.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,22 @@ def is_refusal(text: str) -> bool:
     (True, False)
     """
     return bool(_REFUSAL.search(text))
+
+
+def repeats_a_title(text: str, titles: Iterable[str]) -> bool:
+    """Is this draft sentence just a source's heading line, as the prompt lists it
+    ("Title (2024-04-03)")? A small model sometimes answers with one; it answers nothing.
+
+    >>> repeats_a_title("Stoltenberg: support can win (2024-04-03).", ["Stoltenberg: Support can win"])
+    True
+    >>> repeats_a_title("Stoltenberg said support can win.", ["Stoltenberg: Support can win"])
+    False
+    """
+    def norm(x: str) -> str:
+        return re.sub(r"\W+", " ", x).strip().lower()
+
+    bare = norm(re.sub(r"\(\d{4}-\d\d-\d\d\)", " ", text))
+    return any(bare == norm(t) for t in titles if t)
 
 
 @dataclass(frozen=True)

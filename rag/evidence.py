@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
@@ -238,10 +239,40 @@ def names_apart(question: str, windows: list[str]) -> list[str]:
     ['Zelensky', 'Vilnius']
     >>> names_apart("What did Zelensky say at Vilnius?", ["At Vilnius, Zelensky said no.", "Other."])
     []
+    >>> names_apart("What did Hakan Fidan tell Blinken?", ["Fidan spoke.", "Blinken spoke."])
+    ['Hakan Fidan', 'Blinken']
     """
     if not windows or any(not unmatched_names(question, w) for w in windows):
         return []
-    return unmatched_names(question, "")
+    # each name whole ("Hakan Fidan", not "Hakan", "Fidan"), in the question's order
+    words = "|".join(re.escape(n) for n in sorted(set(unmatched_names(question, "")), key=len, reverse=True))
+    return list(dict.fromkeys(m.group(0) for m in re.finditer(rf"\b(?:{words})(?:\s+(?:{words}))*\b", question)))
+
+
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|[Hh]im)\b")
+_SPEAKER = re.compile(
+    r"\b([A-Z][\w’'-]+)(?:,\s[^,]{1,60},)?\s(?:said|says|stated|told|added|noted|urged|warned|stressed|affirmed"
+    r"|announced|highlighted|underlined|explained|argued|insisted|suggested|recalled|emphasized|emphasised)\b"
+    r"|\b(?:President|Minister|Secretary|General|[Cc]hief|Director|Chancellor|Ambassador|Senator|Mr|Ms|Mrs|Dr)\.?,?\s"
+    r"(?:[A-Z][\w’'-]+\s)?([A-Z][\w’'-]+)"
+)
+
+
+def person_meant(window: str, text_before: Callable[[], str]) -> str | None:
+    """Whom a he/she in `window` most likely means: the last person the article named
+    before it (`text_before()`, read only when needed), as a speaker ("Stoltenberg said")
+    or with a title ("Secretary General Stoltenberg"). None when the window has no such
+    pronoun or no person came before.
+
+    >>> person_meant("Meanwhile, he said Russia lost 300,000.", lambda: "Secretary General Stoltenberg said at the meeting.")
+    'Stoltenberg'
+    >>> person_meant("Russia lost 300,000.", lambda: "Stoltenberg said so.") is None
+    True
+    """
+    if not _PRONOUN.search(window):
+        return None
+    found = [m.group(1) or m.group(2) for m in _SPEAKER.finditer(text_before())]
+    return found[-1] if found else None
 
 
 def rerank_passages(candidates: list[ScoredChunk], ranked: list[RankedSentence], k: int) -> list[ScoredChunk]:

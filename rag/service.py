@@ -19,14 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from rag.citations import Verified, is_refusal, parse_draft, verify_citations
+from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, verify_citations
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, content_terms, passage_sentences, rerank_passages, sentence_windows,
-    support_matrix,
-    lacks_answer_type, names_apart, unmatched_names,
+    PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences,
+    person_meant, rerank_passages, sentence_windows, support_matrix, unmatched_names,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
@@ -39,6 +38,7 @@ ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer 
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
+ARTICLE_CACHE_SIZE = 256  # cleaned article texts kept for the pronoun rule (person_meant)
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
 
 
@@ -56,6 +56,7 @@ class Assistant:
             settings.pop("config_file", None), data_dir=data_dir, backend=backend, **settings
         )
         self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._article_texts: dict[tuple[str, str], str] = {}  # (article id, version) -> cleaned text
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -176,15 +177,15 @@ class Assistant:
         query_vector = p.embedder.embed([question])[0]
         candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
                                           where=where or Where())  # fmt: skip
-        sentences = passage_sentences(candidates)
-        ranked = rank_sentences(question, query_vector, sentences, self._embed_texts([s.text for s in sentences]),
-                                self._embed_texts(sentence_windows(sentences)), p.question_semantic_weight)  # fmt: skip
-        passages = rerank_passages(candidates, ranked, k)
+        passages = rerank_passages(candidates, self._rank(question, query_vector, passage_sentences(candidates)), k)
         sentences = passage_sentences(passages)
-        vectors = self._embed_texts([s.text for s in sentences])
-        ranked = rank_sentences(question, query_vector, sentences, vectors, self._embed_texts(sentence_windows(sentences)),
-                                p.question_semantic_weight)  # fmt: skip
+        ranked = self._rank(question, query_vector, sentences)
+        vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
         return passages, sentences, vectors, with_article_prior(ranked, passages, ARTICLE_PRIOR)
+
+    def _rank(self, question: str, query_vector: np.ndarray, sentences: list[PassageSentence]) -> list[RankedSentence]:
+        return rank_sentences(question, query_vector, sentences, self._embed_texts([s.text for s in sentences]),
+                              self._embed_texts(sentence_windows(sentences)), self.pipeline.question_semantic_weight)
 
     def refusal_reason(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
         """Why the evidence cannot answer the question (then no model is asked), or None."""
@@ -210,14 +211,30 @@ class Assistant:
         """The best sentences (NAMES_SENTENCES within NAMES_MARGIN of the best), each in its
         window and with its article's title, date and byline."""
         sentences = passage_sentences(passages)
-        window_of = dict(zip(((s.passage, s.start) for s in sentences), sentence_windows(sentences)))
+        windows = sentence_windows(sentences)
+        window_of = {}  # (passage, sentence start) -> (window text, where the window starts in the article)
+        for j, s in enumerate(sentences):
+            first = sentences[j - 1] if j and sentences[j - 1].passage == s.passage else s
+            window_of[(s.passage, s.start)] = (windows[j], first.start)
         out = []
         for r in ranked[:NAMES_SENTENCES]:
             if r.score < ranked[0].score - NAMES_MARGIN:
                 break
             c = passages[r.sentence.passage].chunk
-            out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {window_of[(r.sentence.passage, r.sentence.start)]}")
+            window, start = window_of[(r.sentence.passage, r.sentence.start)]
+            # "Meanwhile, he said ..." names Stoltenberg two sentences up, often in the chunk before
+            meant = person_meant(window, lambda: self._cached_article_text(c.article_id, c.version)[:start])
+            out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {window}")
         return out
+
+    def _cached_article_text(self, article_id: str, version: str) -> str:
+        key = (article_id, version)
+        text = self._article_texts.get(key)
+        if text is None:
+            if len(self._article_texts) >= ARTICLE_CACHE_SIZE:
+                self._article_texts.clear()
+            text = self._article_texts[key] = self.article_text(article_id) or ""
+        return text
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
         """Vectors of passage sentences and their windows, cached across questions (the same
@@ -226,17 +243,16 @@ class Assistant:
         if not texts:
             return self.pipeline.embedder.embed([])
         cache = self._sentence_vectors
-        wanted = texts
-        texts = list(dict.fromkeys(wanted))
-        vectors = {t: v for t in texts if (v := cache.get(t)) is not None}
-        todo = [t for t in texts if t not in vectors]
+        unique = list(dict.fromkeys(texts))
+        vectors = {t: v for t in unique if (v := cache.get(t)) is not None}
+        todo = [t for t in unique if t not in vectors]
         if todo:
             fresh = dict(zip(todo, self.pipeline.embedder.embed(todo)))
             vectors.update(fresh)
             if len(cache) + len(fresh) > SENTENCE_CACHE_SIZE:
                 cache.clear()
             cache.update(fresh)
-        return np.array([vectors[t] for t in wanted])
+        return np.array([vectors[t] for t in texts])
 
     def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Answer:
         """Answer the last user turn of an OpenAI-style conversation, using the earlier turns."""
@@ -260,6 +276,10 @@ class Assistant:
         claims = parse_draft(draft)
         if any(c.markers for c in claims):  # "... [1]. The sources do not say more." : the aside is no claim
             claims = [c for c in claims if c.markers or not is_refusal(c.text)]
+        # a heading copied as an answer ("Title (2024-04-03). [1]"); a title that is also the
+        # article's first sentence (an untitled article) is a claim like any other
+        headings = {p.chunk.title for p in passages} - {s.text.rstrip(".") for s in sentences}
+        claims = [c for c in claims if not repeats_a_title(c.text, headings)]
         claim_vectors = self.pipeline.embedder.embed([c.text for c in claims])
         support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
         records = self.pipeline.retriever.snapshot().articles

@@ -57,7 +57,9 @@ class Settings:
     # Refusal: below this evidence score the question is refused without calling a model.
     refusal_threshold: float = 0.42
     # A model refusal is overridden by the extractive answer when the best sentence scores at least this.
-    llm_refusal_override: float = 0.6  # chosen on corpus/eval/dev.jsonl (docs/NOTES.md)
+    # 0.0: always, once the pre-model refusal rules let the question through; the 1.5B model's own
+    # refusals past them were right 1 time in 10 on gold (docs/NOTES.md). Raise it to trust the model.
+    llm_refusal_override: float = 0.0
     # LLM
     llm_model: str | None = None  # path to a GGUF; default: the packaged Qwen2.5 1.5B
     llm_n_ctx: int = 4096

@@ -184,3 +184,33 @@ def test_duplicate_and_bad_files_are_reported_not_stored(tmp_path, corpus_dir):
     assert "same text as article a" in reasons["b_copy.txt"]
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
     assert "no such file" in reasons["missing-folder"]
+
+
+@pytest.mark.parametrize(
+    "question, fact, article",
+    [
+        ("How many kilometres of bike lanes will Riverton build?", "14 kilometres", "001_council"),
+        ("Why did Novachip's gross margin fall, according to Tom Reyes?", "Malaysian packaging plant", "002_chips"),
+        ("How many traffic deaths did Riverton have last year, according to the mayor?", "11", "001_council"),
+        ("Where did Wanjiru train before the race?", "Iten", "003_marathon"),
+    ],
+)
+def test_articles_from_another_domain_work_unchanged(other_domain_bot, question, fact, article):
+    """Council news, chip earnings, a marathon: nothing in ragchat knows the five NATO articles."""
+    a = other_domain_bot.ask(question)
+    assert not a.refused, a.notice
+    assert fact in a.text and a.citations[0].article_id == article and fact in a.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "question", ["What did Sara Lind say about the Boston Marathon?", "Who won the Berlin Marathon in 2024?"]
+)
+def test_near_misses_from_another_domain_are_refused(other_domain_bot, question):
+    assert other_domain_bot.ask(question).refused
+
+
+@pytest.fixture(scope="module")
+def other_domain_bot(tmp_path_factory):
+    bot = Assistant(data_dir=tmp_path_factory.mktemp("other-domain"), backend="extractive")
+    assert bot.ingest([Path(__file__).parent / "data" / "other_domain"]).added == 3
+    return bot
