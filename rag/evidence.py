@@ -211,8 +211,9 @@ _CALENDAR_DATE = re.compile(
 
 def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     """"a number" when the question asks how many or how much and none of `sentences` holds
-    one; "a date" when it asks on what date or day and none names a day. (A plain "when" is
-    not checked: it is often answered as "in February of last year" or "within weeks".)
+    one, or none gives the currency it counts in ("How many euros" answered in dollars); "a date"
+    when it asks on what date or day and none names a day. (A plain "when" is not checked:
+    it is often answered as "in February of last year" or "within weeks".)
 
     >>> lacks_answer_type("How many hostages were freed?", ["The pause let aid in."])
     'a number'
@@ -222,12 +223,37 @@ def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     'a date'
     >>> lacks_answer_type("On what day did he speak?", ["He spoke on April 3 in Brussels."]) is None
     True
+    >>> lacks_answer_type("How many euros did Germany pledge?", ["The U.S. gave $77 billion."])
+    'an amount in euros'
+    >>> lacks_answer_type("How many euros did Germany pledge?", ["Germany pledged €5 billion."]) is None
+    True
     """
     if _HOW_MANY.search(question) and not any(_NUMBER_IN.search(s) for s in sentences):
         return "a number"
     if _ON_WHAT_DATE.search(question) and not any(_CALENDAR_DATE.search(s) for s in sentences):
         return "a date"
+    currency = _currency_asked(question)
+    if currency and not any(re.search(_CURRENCIES[currency], s) for s in sentences):
+        return f"an amount in {currency}s"
     return None
+
+
+# A count in one currency is not an answer in another: "How many euros" met "$77 billion".
+_CURRENCIES = {
+    "euro": r"(?i)\beuros?\b|€|\bEUR\b", "dollar": r"(?i)\bdollars?\b|\$|\bUSD\b",
+    "pound": r"(?i)\bpounds?\b|£|\bGBP\b", "rouble": r"(?i)\br[ou]bles?\b|₽", "yen": r"(?i)\byen\b|¥",
+}
+_HOW_MANY_CURRENCY = re.compile(r"(?i)\bhow\s+(?:many|much)\s+(?:more\s+)?(euro|dollar|pound|rouble|ruble|yen)s?\b")
+
+
+def _currency_asked(question: str) -> str | None:
+    """The currency a "how many euros / dollars ..." question counts in, or None.
+
+    >>> _currency_asked("How many euros' worth of aid did Germany pledge?"), _currency_asked("How much money?")
+    ('euro', None)
+    """
+    m = _HOW_MANY_CURRENCY.search(question)
+    return None if not m else "rouble" if m.group(1).lower() == "ruble" else m.group(1).lower()
 
 
 def names_apart(question: str, windows: list[str]) -> list[str]:

@@ -119,6 +119,8 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         ("What did Blinken say about Hungary?", "together"),
         # the articles say Turkey expects to ratify "within weeks": no day is given
         ("On what day did Turkey's parliament vote on Sweden's membership?", "a date"),
+        # the U.S. figure is in dollars
+        ("How many euros of aid did the U.S. give Ukraine?", "an amount in euros"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
