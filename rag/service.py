@@ -203,7 +203,8 @@ class Assistant:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         apart = names_apart(question, self._near_windows(passages, ranked, records))
         if apart:
-            return f"No passage that answers well mentions {', '.join(apart)} together."
+            named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
+            return f"No passage that answers well mentions {named}."
         return None
 
     def _near_windows(self, passages: list[ScoredChunk], ranked: list[RankedSentence],
