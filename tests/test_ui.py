@@ -312,3 +312,26 @@ def test_login_when_auth_is_set(browser, tmp_path: Path) -> None:  # noqa: ANN00
             Client(url, verbose=False)  # no login, no API
     finally:
         stop_app(proc)
+
+
+@pytest.mark.llm
+def test_the_default_local_model_answers_through_the_page(browser, tmp_path: Path) -> None:  # noqa: ANN001
+    """The page with llama.cpp behind it, as `make run` starts it: the model's own answer
+    (no fallback notice), streamed, cited, its source in the panel."""
+    proc, url = start_app(tmp_path / "data", tmp_path / "app.log", backend="llama-cpp", RAGCHAT_LLM_TIMEOUT="900")
+    try:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        pg = ctx.new_page()
+        pg.set_default_timeout(900_000)  # a loaded CI machine ran this model ~10x slower
+        pg.goto(url, wait_until="domcontentloaded")
+        pg.locator("#rc-question textarea").wait_for()
+        answer = ask(pg, "How many casualties has Russia incurred, according to Stoltenberg?")
+        text = answer.inner_text()
+        assert "300,000" in text and answer.locator(".rc-notice").count() == 0, text
+        assert answer.locator("a.rc-cite").count() >= 1
+        cited = pg.locator("#rc-sources-panel #rc-src-0-1")
+        assert "002_fc072bcf967fd6d4.txt" in cited.locator(".rc-src-meta").inner_text()
+        shot(pg, "5-local-model-answer")
+        ctx.close()
+    finally:
+        stop_app(proc)
