@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
@@ -256,10 +255,19 @@ def _currency_asked(question: str) -> str | None:
     return None if not m else "rouble" if m.group(1).lower() == "ruble" else m.group(1).lower()
 
 
+_ROLES = (r"minister|president|chancellor|secretary|spokes(?:man|woman|person)|ambassador|commander|mayor|governor|ceo"
+          r"|director|chairman|chairwoman")
+_ROLE = re.compile(rf"(?i)\b({_ROLES})\b")
+
+
+_ROLE_OF = re.compile(rf"\b((?i:{_ROLES}))\s+(?:[A-Z][\w’'-]+\s+){{0,2}}([A-Z][\w’'-]+)\b(?!\s+[A-Z])")
+
+
 def names_apart(question: str, windows: list[str]) -> list[str]:
-    """The question's names (see unmatched_names) when no single window mentions them all,
-    else []. "What did Zelensky say at Vilnius?" is not answered by one sentence about
-    Zelensky and another about Vilnius.
+    """The question's names (see unmatched_names) and roles ("foreign minister") when no
+    single window mentions them all, else []. "What did Zelensky say at Vilnius?" is not
+    answered by one sentence about Zelensky and another about Vilnius, nor "What did
+    Hungary's foreign minister say?" by one on Hungary and another on Turkey's minister.
 
     >>> names_apart("What did Zelensky say at Vilnius?", ["Zelensky will attend.", "At Vilnius, no invitation."])
     ['Zelensky', 'Vilnius']
@@ -267,12 +275,20 @@ def names_apart(question: str, windows: list[str]) -> list[str]:
     []
     >>> names_apart("What did Hakan Fidan tell Blinken?", ["Fidan spoke.", "Blinken spoke."])
     ['Hakan Fidan', 'Blinken']
+    >>> names_apart("What did Hungary's foreign minister say?", ["Hungary waits.", "Turkey's Foreign Minister spoke."])
+    ['Hungary', 'minister']
     """
-    if not windows or any(not unmatched_names(question, w) for w in windows):
+    roles = list(dict.fromkeys(m.group(1).lower() for m in _ROLE.finditer(question)))
+
+    def names_all(window: str) -> bool:
+        return not unmatched_names(question, window) and all(re.search(rf"(?i)\b{r}", window) for r in roles)
+
+    if not windows or any(names_all(w) for w in windows):
         return []
     # each name whole ("Hakan Fidan", not "Hakan", "Fidan"), in the question's order
     words = "|".join(re.escape(n) for n in sorted(set(unmatched_names(question, "")), key=len, reverse=True))
-    return list(dict.fromkeys(m.group(0) for m in re.finditer(rf"\b(?:{words})(?:\s+(?:{words}))*\b", question)))
+    names = [m.group(0) for m in re.finditer(rf"\b(?:{words})(?:\s+(?:{words}))*\b", question)] if words else []
+    return list(dict.fromkeys(names)) + roles
 
 
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|[Hh]im)\b")
@@ -284,20 +300,34 @@ _SPEAKER = re.compile(
 )
 
 
-def person_meant(window: str, text_before: Callable[[], str]) -> str | None:
+def roles_named(article_text: str) -> dict[str, set[str]]:
+    """Who holds which role, from where the article gives it ("Mayor Daniel Okafor",
+    "Foreign Minister Dmytro Kuleba"): surname -> roles, so a later "Okafor said" or "he
+    added" still answers a question about the mayor.
+
+    >>> roles_named("Mayor Daniel Okafor said so. Later, German Defense Minister Boris Pistorius spoke.")
+    {'Okafor': {'mayor'}, 'Pistorius': {'minister'}}
+    """
+    out: dict[str, set[str]] = {}
+    for m in _ROLE_OF.finditer(article_text):
+        out.setdefault(m.group(2), set()).add(m.group(1).lower())
+    return out
+
+
+def person_meant(window: str, text_before: str) -> str | None:
     """Whom a he/she in `window` most likely means: the last person the article named
-    before it (`text_before()`, read only when needed), as a speaker ("Stoltenberg said")
+    before it (in `text_before`), as a speaker ("Stoltenberg said")
     or with a title ("Secretary General Stoltenberg"). None when the window has no such
     pronoun or no person came before.
 
-    >>> person_meant("Meanwhile, he said Russia lost 300,000.", lambda: "Secretary General Stoltenberg said at the meeting.")
+    >>> person_meant("Meanwhile, he said Russia lost 300,000.", "Secretary General Stoltenberg said at the meeting.")
     'Stoltenberg'
-    >>> person_meant("Russia lost 300,000.", lambda: "Stoltenberg said so.") is None
+    >>> person_meant("Russia lost 300,000.", "Stoltenberg said so.") is None
     True
     """
     if not _PRONOUN.search(window):
         return None
-    found = [m.group(1) or m.group(2) for m in _SPEAKER.finditer(text_before())]
+    found = [m.group(1) or m.group(2) for m in _SPEAKER.finditer(text_before)]
     return found[-1] if found else None
 
 

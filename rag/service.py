@@ -25,7 +25,7 @@ from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences,
-    person_meant, rerank_passages, sentence_windows, support_matrix, unmatched_names,
+    person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
@@ -223,9 +223,13 @@ class Assistant:
                 break
             c = passages[r.sentence.passage].chunk
             window, start = window_of[(r.sentence.passage, r.sentence.start)]
+            article = self._cached_article_text(c.article_id, c.version)
             # "Meanwhile, he said ..." names Stoltenberg two sentences up, often in the chunk before
-            meant = person_meant(window, lambda: self._cached_article_text(c.article_id, c.version)[:start])
-            out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {window}")
+            meant = person_meant(window, article[:start])
+            # "Okafor said ..." is the mayor's word when the article introduced "Mayor Daniel Okafor"
+            roles = [role for person, held in roles_named(article).items()
+                     if person == meant or person in window for role in sorted(held)]  # fmt: skip
+            out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}")
         return out
 
     def _cached_article_text(self, article_id: str, version: str) -> str:

@@ -117,6 +117,8 @@ def test_off_topic_questions_are_refused(shared_bot, question):
     [
         # Blinken speaks in two articles and Hungary comes up in a third, never beside him
         ("What did Blinken say about Hungary?", "together"),
+        # Turkey speaks through its foreign minister; no president of Turkey is named
+        ("What did Turkey's president say about Sweden's membership?", "president together"),
         # the articles say Turkey expects to ratify "within weeks": no day is given
         ("On what day did Turkey's parliament vote on Sweden's membership?", "a date"),
         # the U.S. figure is in dollars
@@ -195,6 +197,8 @@ def test_duplicate_and_bad_files_are_reported_not_stored(tmp_path, corpus_dir):
         ("Why did Novachip's gross margin fall, according to Tom Reyes?", "Malaysian packaging plant", "002_chips"),
         ("How many traffic deaths did Riverton have last year, according to the mayor?", "11", "001_council"),
         ("Where did Wanjiru train before the race?", "Iten", "003_marathon"),
+        # "Okafor said ..." answers for the mayor: the article introduced "Mayor Daniel Okafor"
+        ("What did the mayor say about public meetings?", "three public meetings", "001_council"),
     ],
 )
 def test_articles_from_another_domain_work_unchanged(other_domain_bot, question, fact, article):
