@@ -38,7 +38,7 @@ ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer 
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
-ARTICLE_CACHE_SIZE = 256  # cleaned article texts kept for the pronoun rule (person_meant)
+ARTICLE_CACHE_SIZE = 256  # cleaned article texts kept for the names rule (_article_people)
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
 
 
@@ -56,7 +56,7 @@ class Assistant:
             settings.pop("config_file", None), data_dir=data_dir, backend=backend, **settings
         )
         self._sentence_vectors: dict[str, np.ndarray] = {}
-        self._article_texts: dict[tuple[str, str], str] = {}  # (article id, version) -> cleaned text
+        self._article_texts: dict[tuple[str, str], tuple[str, dict[str, set[str]]]] = {}  # see _article_people
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -210,7 +210,8 @@ class Assistant:
     def _near_windows(self, passages: list[ScoredChunk], ranked: list[RankedSentence],
                       records: dict[str, ArticleRecord]) -> list[str]:
         """The best sentences (NAMES_SENTENCES within NAMES_MARGIN of the best), each in its
-        window and with its article's title, date and byline."""
+        window with its article's title, date and byline, the person a he/she in it means and
+        the roles the article gives the people it names."""
         sentences = passage_sentences(passages)
         windows = sentence_windows(sentences)
         window_of = {}  # (passage, sentence start) -> (window text, where the window starts in the article)
@@ -223,23 +224,26 @@ class Assistant:
                 break
             c = passages[r.sentence.passage].chunk
             window, start = window_of[(r.sentence.passage, r.sentence.start)]
-            article = self._cached_article_text(c.article_id, c.version)
+            article, roles_of = self._article_people(c.article_id, c.version)
             # "Meanwhile, he said ..." names Stoltenberg two sentences up, often in the chunk before
             meant = person_meant(window, article[:start])
             # "Okafor said ..." is the mayor's word when the article introduced "Mayor Daniel Okafor"
-            roles = [role for person, held in roles_named(article).items()
+            roles = [role for person, held in roles_of.items()
                      if person == meant or person in window for role in sorted(held)]  # fmt: skip
             out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}")
         return out
 
-    def _cached_article_text(self, article_id: str, version: str) -> str:
+    def _article_people(self, article_id: str, version: str) -> tuple[str, dict[str, set[str]]]:
+        """An article's cleaned text and who holds which role in it (rag.evidence.roles_named),
+        read from the store once per article version."""
         key = (article_id, version)
-        text = self._article_texts.get(key)
-        if text is None:
+        found = self._article_texts.get(key)
+        if found is None:
             if len(self._article_texts) >= ARTICLE_CACHE_SIZE:
                 self._article_texts.clear()
-            text = self._article_texts[key] = self.article_text(article_id) or ""
-        return text
+            text = self.article_text(article_id) or ""
+            found = self._article_texts[key] = (text, roles_named(text))
+        return found
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
         """Vectors of passage sentences and their windows, cached across questions (the same
