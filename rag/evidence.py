@@ -173,8 +173,10 @@ def support_matrix(
     return semantic_weight * cos + (1 - semantic_weight) * lexical
 
 
+_WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b"  # "On what day ...": asks for a day, not a year
+_ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
 _WHEN = re.compile(r"(?i)^\s*(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month)|by when|since when)\b"
-                   r"|\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b|\bscheduled\b")
+                   rf"|{_WHAT_DAY}|\bscheduled\b")
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:percentage|share|number|amount|sum|figure)|what is the (?:number|amount|total|value|cost))\b")
 _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
@@ -200,7 +202,6 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
-_ON_WHAT_DATE = re.compile(r"(?i)\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b")
 _CALENDAR_DATE = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
     r"|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}\b|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
