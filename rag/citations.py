@@ -48,11 +48,20 @@ def parse_draft(text: str) -> list[DraftSentence]:
     [DraftSentence(text='Russia lost troops.', markers=(2,)), DraftSentence(text='NATO met in Brussels.', markers=(1, 3))]
     >>> parse_draft('He said it is "more powerful." [2] He left. [1]')
     [DraftSentence(text='He said it is "more powerful."', markers=(2,)), DraftSentence(text='He left.', markers=(1,))]
+
+    A marker a sentence opens with names its source ("[2] states that ...", "According to
+    [2], ..."): it stays with that sentence, and the sentence reads as the claim alone.
+
+    >>> parse_draft("NATO met. [2] states that the talks were productive. According to [1], Kyiv asked.")
+    [DraftSentence(text='NATO met.', markers=()), DraftSentence(text='The talks were productive.', markers=(2,)), DraftSentence(text='Kyiv asked.', markers=(1,))]
+    >>> parse_draft("NATO met [1]. [2] mentions talks.")[1]
+    DraftSentence(text='mentions talks.', markers=(2,))
     """
     out: list[DraftSentence] = []
+    text = _SOURCE_AS_SUBJECT.sub(_claim_first, text.strip())
     # Move markers that follow the full stop in front of it, so sentences split cleanly.
     # (also past closing quotes: 'more powerful." [2]' keeps [2] with its sentence)
-    text = re.sub(r"([.!?][\"'”’)]*)((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)", r"\2\1", text.strip())
+    text = re.sub(r"([.!?][\"'”’)]*)((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)(?!\s*[a-z])", r"\2\1", text)
     for s, e in split_sentences(text):
         piece = text[s:e]
         markers: list[int] = []
@@ -67,6 +76,22 @@ def parse_draft(text: str) -> list[DraftSentence]:
         elif markers and out:  # a stray marker on its own line belongs to the sentence before
             out[-1] = DraftSentence(out[-1].text, tuple(dict.fromkeys(out[-1].markers + tuple(markers))))
     return out
+
+
+_MARKERS = r"\[\d{1,3}\](?:\s*(?:,|and|&)?\s*\[\d{1,3}\])*"
+_SOURCE_AS_SUBJECT = re.compile(
+    rf"(?i)(?:^|(?<=[.!?])|(?<=[.!?][\"'”’)]))(\s*)"
+    rf"(?:(?:according\s+to\s+(?:(?:the\s+)?(?:source|article|passage)s?\s*)?(?P<by>{_MARKERS})\s*,?)"
+    rf"|(?:(?:the\s+)?(?:source|article|passage)s?\s*)?(?P<subject>{_MARKERS})\s+(?:also\s+)?"
+    rf"(?:states?|says?|mentions?|notes?|reports?|adds?|explains?|writes?|highlights?|indicates?|confirms?)\s+that)"
+    rf"\s+([^.!?]+)([.!?])"
+)
+
+
+def _claim_first(m: re.Match[str]) -> str:
+    markers = m.group("by") or m.group("subject")
+    claim = m.group(4)
+    return f"{m.group(1)}{claim[:1].upper()}{claim[1:]} {markers}{m.group(5)}"
 
 
 def is_refusal(text: str) -> bool:
