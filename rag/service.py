@@ -25,7 +25,7 @@ from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences,
-    person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names,
+    person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
@@ -177,9 +177,12 @@ class Assistant:
         query_vector = p.embedder.embed([question])[0]
         candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
                                           where=where or Where())  # fmt: skip
-        passages = rerank_passages(candidates, self._rank(question, query_vector, passage_sentences(candidates)), k)
+        # sentences are scored against what is asked, not against "according to the ... account"
+        focus = without_source_pointer(question)
+        focus_vector = query_vector if focus == question else p.embedder.embed([focus])[0]
+        passages = rerank_passages(candidates, self._rank(focus, focus_vector, passage_sentences(candidates)), k)
         sentences = passage_sentences(passages)
-        ranked = self._rank(question, query_vector, sentences)
+        ranked = self._rank(focus, focus_vector, sentences)
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
         return passages, sentences, vectors, with_article_prior(ranked, passages, ARTICLE_PRIOR)
 
