@@ -173,6 +173,39 @@ def support_matrix(
     return semantic_weight * cos + (1 - semantic_weight) * lexical
 
 
+_ANSWER_WORD = re.compile(r"(?i)^\s*(?:yes|no)\b[,.;:]?\s*")
+
+
+def what_is_said(claim: str) -> frozenset[str]:
+    """The content terms of a claim that say what happened, not who or where: capitalised
+    words (names, and a sentence's first word), numbers and a leading "Yes," / "No," left out.
+
+    >>> sorted(what_is_said("Yes, Stoltenberg is staying on as NATO's Secretary General."))
+    ['stay']
+    >>> sorted(what_is_said("Tobias Billstrom."))
+    []
+    """
+    words = re.findall(r"[\w'’.-]+", _ANSWER_WORD.sub("", claim))
+    plain = [w for w in words if not w[:1].isupper() and not w[:1].isdigit()]
+    return content_terms(" ".join(plain))
+
+
+def says_nothing_of(claims: list[str], sentences: list[PassageSentence]) -> np.ndarray:
+    """mask[i, j]: claim i shares no word of what it says (what_is_said) with sentence j
+    in its window, only names. "Yes, Stoltenberg is staying on as NATO's Secretary General"
+    is not supported by "The Secretary General of NATO, Jens Stoltenberg, stressed ...",
+    however close the two read; a claim made of names alone is never masked.
+
+    >>> ss = [PassageSentence(0, 0, 40, "Stoltenberg, NATO's Secretary General, spoke."),
+    ...       PassageSentence(1, 0, 30, "Stoltenberg will stay until October.")]
+    >>> says_nothing_of(["Yes, Stoltenberg is staying on as NATO's Secretary General."], ss).tolist()
+    [[True, False]]
+    """
+    windows = [content_terms(w) for w in sentence_windows(sentences)]
+    said = [what_is_said(c) for c in claims]
+    return np.array([[bool(t) and not (t & w) for w in windows] for t in said], dtype=bool).reshape(len(claims), len(sentences))
+
+
 # "..., according to the early-2024 account?": words that point at an article, not at what
 # it says (see without_source_pointer)
 _SOURCE_POINTER = re.compile(

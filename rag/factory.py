@@ -13,7 +13,7 @@ from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from vectorstore.base import Store
 
-# Calibrated on corpus/eval/dev.jsonl (see docs/calibration.md); not on the gold set.
+# Calibrated on corpus/eval/dev.jsonl (docs/NOTES.md); not on the gold set.
 SUPPORT_THRESHOLD = 0.55  # a claim counts as supported by a passage sentence at or above this
 QUESTION_SEMANTIC_WEIGHT = 0.6  # question -> sentence relevance: cosine vs lexical mix
 

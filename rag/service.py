@@ -23,8 +23,9 @@ from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, ve
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
+from rag.prompting import gives_orders
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences,
+    PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences, says_nothing_of,
     person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -294,6 +295,7 @@ class Assistant:
         claims = [c for c in claims if not repeats_a_title(c.text, headings)]
         claim_vectors = self.pipeline.embedder.embed([c.text for c in claims])
         support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
+        support[says_nothing_of([c.text for c in claims], sentences)] = 0.0  # names in common are not support
         records = self.pipeline.retriever.snapshot().articles
         return verify_citations(
             claims, passages, sentences, support, threshold=self.pipeline.support_threshold,
@@ -338,7 +340,7 @@ def rank_sentences(question: str, query_vector: np.ndarray, sentences: list[Pass
     ranked = [
         RankedSentence(s, float(x) + answer_type_bonus(question, s.text))
         for s, x in zip(sentences, scores)
-        if is_sentence(s.text)  # a heading is context, never an answer
+        if is_sentence(s.text) and not gives_orders(s.text)  # a heading is context, an order to an AI no answer
     ]
     return sorted(ranked, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
 

@@ -76,3 +76,16 @@ def test_a_citation_that_is_not_needed_is_dropped_and_a_clearly_better_source_re
     # within the margin both citations stay: each is about as good as the other
     close = verify_citations(draft[:1], passages, sents, np.array([[0.9, 0.2, 0.85, 0.1]]), threshold=0.5)
     assert close.text == "Russia lost 300,000 troops. [1][2]"
+
+
+def test_names_in_common_are_not_support(shared_bot):
+    """A claim that shares only names with the passages ("Stoltenberg", "NATO", "Secretary
+    General") is unsupported, however close the two read; one that says what a passage
+    says is supported. Real embedder and store: the verifier's own scores."""
+    question = "Is Stoltenberg staying on as NATO's Secretary General?"
+    passages, sentences, vectors, _ = shared_bot.evidence(question)
+    false = shared_bot._verify("Yes, Stoltenberg is staying on as NATO's Secretary General. [1]", passages, sentences, vectors)
+    assert not false.sentences[0].supported and not false.citations
+    passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
+    true = shared_bot._verify("Stoltenberg said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
+    assert true.sentences[0].supported and "300,000" in true.citations[0].quote
