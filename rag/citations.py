@@ -56,6 +56,8 @@ def parse_draft(text: str) -> list[DraftSentence]:
     [DraftSentence(text='NATO met.', markers=()), DraftSentence(text='The talks were productive.', markers=(2,)), DraftSentence(text='Kyiv asked.', markers=(1,))]
     >>> parse_draft("NATO met [1]. [2] mentions talks.")[1]
     DraftSentence(text='mentions talks.', markers=(2,))
+    >>> parse_draft("[1] says that the U.S. gave $77 billion. It helped [2].")
+    [DraftSentence(text='The U.S. gave $77 billion.', markers=(1,)), DraftSentence(text='It helped.', markers=(2,))]
     """
     out: list[DraftSentence] = []
     text = _SOURCE_AS_SUBJECT.sub(_claim_first, text.strip())
@@ -84,7 +86,7 @@ _SOURCE_AS_SUBJECT = re.compile(
     rf"(?:(?:according\s+to\s+(?:(?:the\s+)?(?:source|article|passage)s?\s*)?(?P<by>{_MARKERS})\s*,?)"
     rf"|(?:(?:the\s+)?(?:source|article|passage)s?\s*)?(?P<subject>{_MARKERS})\s+(?:also\s+)?"
     rf"(?:states?|says?|mentions?|notes?|reports?|adds?|explains?|writes?|highlights?|indicates?|confirms?)\s+that)"
-    rf"\s+([^.!?]+)([.!?])"
+    rf"\s+(.+?)([.!?])(?=\s+[A-Z\[\"“]|\s*$)"  # to the sentence's end, past "U.S." and "Nov. 29"
 )
 
 

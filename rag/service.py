@@ -23,7 +23,6 @@ from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, ve
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
-from rag.prompting import gives_orders
 from rag.evidence import (
     PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences, says_nothing_of,
     person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names, without_source_pointer,
@@ -31,6 +30,7 @@ from rag.evidence import (
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
+from rag.prompting import gives_orders
 from rag.settings import Settings, load_settings
 from rag.types import Answer, IngestSummary, ScoredChunk
 from vectorstore.base import ArticleRecord, Where
