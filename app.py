@@ -142,6 +142,12 @@ def answered_questions(turns: list[Turn]) -> list[str]:
     return [t.question for t in turns if t.answer is not None]
 
 
+def last_answer_text(turns: list[Turn]) -> str | None:
+    """The text of the conversation's last answer, for "that summit" in a follow-up (a refusal names nothing)."""
+    answered = [t.answer for t in turns if t.answer is not None]
+    return answered[-1].text if answered and not answered[-1].refused else None
+
+
 def _filters(top_k: float | None, articles: list[str] | None, since: str | None, until: str | None) -> dict[str, Any]:
     return {
         "top_k": int(top_k) if top_k else None,
@@ -167,11 +173,11 @@ class ChatPage:
     # chat
 
     def stream_answer(self, question: str, earlier: list[str], backend: str | None,
-                      options: dict[str, Any]) -> Iterator[str | Answer]:
-        """Follow-ups are rewritten into a standalone question using the earlier ones. (The
-        local model serialises its own use, with a time limit: rag.llm.llamacpp.)"""
+                      options: dict[str, Any], last_answer: str | None = None) -> Iterator[str | Answer]:
+        """Follow-ups are rewritten into a standalone question using the earlier ones and the
+        last answer. (The local model serialises its own use, with a time limit: rag.llm.llamacpp.)"""
         bot = self.assistants.get(backend)
-        standalone = bot.standalone_question(question, earlier) if earlier else question
+        standalone = bot.standalone_question(question, earlier, last_answer) if earlier else question
         yield from bot.stream(standalone, _asked=question, **options)
 
     def respond(self, question: str, turns: list[Turn], backend: str, top_k: float, articles: list[str],
@@ -189,7 +195,7 @@ class ChatPage:
         text = ""
         try:
             options = _filters(top_k, articles, since, until)
-            for item in self.stream_answer(question, answered_questions(turns), backend, options):
+            for item in self.stream_answer(question, answered_questions(turns), backend, options, last_answer_text(turns)):
                 if isinstance(item, Answer):
                     turn.answer = item
                 else:

@@ -27,7 +27,7 @@ class Pipeline:
     embedder: Embedder
     retriever: HybridRetriever
     composer: Composer
-    rewriter: Callable[[str, list[str]], str | None] | None = None
+    rewriter: Callable[[str, list[str], str | None], str | None] | None = None
     support_threshold: float = SUPPORT_THRESHOLD
     question_semantic_weight: float = QUESTION_SEMANTIC_WEIGHT
 
@@ -142,9 +142,9 @@ def build_rewriter(composer: Composer) -> Callable[[str, list[str]], str | None]
         return None
     model = composer.model
 
-    def rewrite(question: str, earlier: list[str]) -> str | None:
+    def rewrite(question: str, earlier: list[str], last_answer: str | None = None) -> str | None:
         if not earlier or not needs_context(question, len(content_terms(question))):
             return None
-        return rewrite_question(model, question, earlier)
+        return rewrite_question(model, question, earlier, last_answer)
 
     return rewrite

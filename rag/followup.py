@@ -16,20 +16,32 @@ from rag.errors import InvalidInput
 _ANAPHORA = re.compile(
     r"(?i)^(?:and|but|also|so|then|what about|how about)\b"
     r"|\b(?:it|its|they|them|their|he|him|his|she|her|that|this|these|those|there|the same|else|too|also)\b"
+    r"|\b(?:think|thinks|say|says|said|do|does|did|believe|believes|hope|hopes)\s+so\b"  # "Why does he think so?"
 )
 
 
-def last_user_turn(messages: Sequence[dict[str, str]]) -> tuple[str, list[str]]:
-    """(the last user message, the earlier user messages, oldest first)."""
-    users = []
+def last_user_turn(messages: Sequence[dict[str, str]]) -> tuple[str, list[str], str | None]:
+    """(the last user message, the earlier user messages oldest first, the assistant's
+    answer just before the last user message, or None).
+
+    >>> last_user_turn([{"role": "user", "content": "Who met?"}, {"role": "assistant", "content": "NATO."},
+    ...                 {"role": "user", "content": "Where?"}])
+    ('Where?', ['Who met?'], 'NATO.')
+    """
+    users: list[str] = []
+    answer: str | None = None  # the latest assistant message
+    before_last: str | None = None  # the assistant message before the latest user message
     for m in messages:
         if not isinstance(m, dict) or m.get("role") not in ("user", "assistant", "system"):
             raise InvalidInput('messages must be a list of {"role": "user"|"assistant", "content": str}')
         if m["role"] == "user":
             users.append(str(m.get("content", "")))
+            before_last, answer = answer, None
+        elif m["role"] == "assistant":
+            answer = str(m.get("content", "")).strip() or None
     if not users:
         raise InvalidInput("the conversation has no user message to answer")
-    return users[-1], users[:-1]
+    return users[-1], users[:-1], before_last
 
 
 def needs_context(question: str, content_terms: int) -> bool:
@@ -38,15 +50,64 @@ def needs_context(question: str, content_terms: int) -> bool:
     >>> needs_context("And what did Turkey say?", 2), needs_context("When did NATO foreign ministers meet in Brussels?", 5)
     (True, False)
     """
-    return content_terms <= 2 or bool(_ANAPHORA.search(question))
+    return content_terms <= 2 or points_back(question)
 
 
-def rewrite_with_history(question: str, earlier: list[str], *, content_terms: int) -> str:
-    """The follow-up, with the previous user question appended when the follow-up needs it.
+def points_back(question: str) -> bool:
+    """Does the question lean on an earlier turn with a pronoun, "that ...", or "And ..."?
+
+    >>> points_back("Why does Stoltenberg think so?"), points_back("What did Stoltenberg say about winter?")
+    (True, False)
+    """
+    return bool(_ANAPHORA.search(question))
+
+
+# "that summit", "the same meeting": a thing the conversation named before
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this|the\s+same)\s+([a-z][a-z-]{2,})\b")
+_NOT_NOUNS = frozenset("""is was are were has had have does did do will would can could should may might
+    must about for from with into over after before during since said says means""".split())
+_DETERMINERS = frozenset("the a an this that these those its their his her our".split())
+
+
+def resolve_references(question: str, context: Sequence[str | None]) -> str:
+    """ "that summit" -> "the Washington summit" when the conversation (`context`, most
+    recent first: the last answer, then the earlier questions) named one.
+
+    >>> resolve_references("What milestone is that summit going to celebrate?",
+    ...                    ["Preparations for a Washington summit and defence spending.", "What did ministers discuss?"])
+    'What milestone is the Washington summit going to celebrate?'
+    >>> resolve_references("Why does that matter?", ["NATO met."])
+    'Why does that matter?'
+    >>> resolve_references("Who chaired that meeting?", ["The meeting in Brussels ended.", "Did the NATO Council meet?"])
+    'Who chaired that meeting?'
+    """
+    def named(m: re.Match[str]) -> str:
+        noun = m.group(1)
+        if noun in _NOT_NOUNS:
+            return m.group(0)
+        for text in context:
+            if not text:
+                continue
+            for found in re.finditer(rf"((?:[A-Z][\w'’.-]*\s+){{1,4}})(?i:{re.escape(noun)})s?\b", text):
+                names = [w for w in found.group(1).split() if w.lower() not in _DETERMINERS]
+                if names:
+                    return f"the {' '.join(names)} {noun}"
+        return m.group(0)
+
+    return _DEMONSTRATIVE.sub(named, question)
+
+
+def rewrite_with_history(question: str, earlier: list[str], *, content_terms: int, last_answer: str | None = None) -> str:
+    """The follow-up, its "that summit" resolved from the conversation, with the previous user
+    question appended when it still needs it.
 
     >>> rewrite_with_history("And Turkey?", ["Who supports Sweden joining NATO?"], content_terms=1)
     'And Turkey? (about: Who supports Sweden joining NATO?)'
+    >>> rewrite_with_history("What will that summit celebrate?", ["What topics came up?"], content_terms=3,
+    ...                      last_answer="Preparations for a Washington summit.")
+    'What will the Washington summit celebrate?'
     """
+    question = resolve_references(question, [last_answer, *reversed(earlier)])
     if not earlier or not needs_context(question, content_terms):
         return question
     return f"{question} (about: {earlier[-1]})"

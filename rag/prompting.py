@@ -51,7 +51,7 @@ class Source:
 def render(name: str, *, prompts_dir: Path = PROMPTS_DIR, **variables: object) -> str:
     """Render prompts/<name>; a variable the template uses but is not given is an error.
 
-    >>> render("rewrite.j2", earlier=["Who met?"])
+    >>> render("rewrite.j2", earlier=["Who met?"], last_answer="")
     Traceback (most recent call last):
     jinja2.exceptions.UndefinedError: 'question' is undefined
     """
@@ -196,10 +196,20 @@ def answer_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": user}], len(sources)
 
 
-def rewrite_messages(question: str, earlier: Sequence[str], *, prompts_dir: Path = PROMPTS_DIR) -> list[Message]:
+LAST_ANSWER_CHARS = 300  # of the previous answer, shown to the rewrite (without its [n] markers)
+
+
+def rewrite_messages(question: str, earlier: Sequence[str], *, last_answer: str | None = None,
+                     prompts_dir: Path = PROMPTS_DIR) -> list[Message]:
     """Rewrite a follow-up (prompts/rewrite.j2). The answer prompt's system message comes
     first here too, so the answer that follows still finds it in llama.cpp's cache
-    (without it, a follow-up re-read the whole system prompt: 30 s instead of 5 s)."""
+    (without it, a follow-up re-read the whole system prompt: 30 s instead of 5 s).
+
+    >>> rewrite_messages("And there?", ["Who met?"], last_answer="NATO met in Brussels [1].")[1]["content"].splitlines()[-3]
+    'Last answer: NATO met in Brussels.'
+    """
     system = render("answer_system.j2", prompts_dir=prompts_dir, refusal=REFUSAL)
-    text = render("rewrite.j2", prompts_dir=prompts_dir, question=defang(question), earlier=[defang(q) for q in earlier])
+    answer = re.sub(r"\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]", "", defang(last_answer or "")).strip()[:LAST_ANSWER_CHARS]
+    text = render("rewrite.j2", prompts_dir=prompts_dir, question=defang(question), earlier=[defang(q) for q in earlier],
+                  last_answer=answer)  # fmt: skip
     return [{"role": "system", "content": system}, {"role": "user", "content": text}]

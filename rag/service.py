@@ -28,7 +28,7 @@ from rag.evidence import (
     person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
-from rag.followup import absolute_dates, last_user_turn, rewrite_with_history
+from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
 from rag.prompting import gives_orders
 from rag.settings import Settings, load_settings
@@ -269,18 +269,21 @@ class Assistant:
 
     def chat(self, messages: Sequence[dict[str, str]], **options: Any) -> Answer:
         """Answer the last user turn of an OpenAI-style conversation, using the earlier turns."""
-        question, earlier = last_user_turn(messages)
-        standalone = self.standalone_question(question, earlier)
+        question, earlier, last_answer = last_user_turn(messages)
+        standalone = self.standalone_question(question, earlier, last_answer)
         answer = None
         for item in self.stream(standalone, _asked=question, **options):
             answer = item
         assert isinstance(answer, Answer)
         return answer
 
-    def standalone_question(self, question: str, earlier: list[str]) -> str:
-        rewritten = self.pipeline.rewriter(question, earlier) if self.pipeline.rewriter else None
+    def standalone_question(self, question: str, earlier: list[str], last_answer: str | None = None) -> str:
+        """The follow-up as a question of its own: "that summit" named from the conversation
+        (rag.followup), then the model's rewrite when it still points back, else the rule."""
+        resolved = resolve_references(question, [last_answer, *reversed(earlier)])
+        rewritten = self.pipeline.rewriter(resolved, earlier, last_answer) if self.pipeline.rewriter else None
         if not rewritten:
-            rewritten = rewrite_with_history(question, earlier, content_terms=len(content_terms(question)))
+            rewritten = rewrite_with_history(resolved, earlier, content_terms=len(content_terms(resolved)))
         return absolute_dates(rewritten, self._newest_year())
 
     # -- helpers ------------------------------------------------------------------------

@@ -179,6 +179,17 @@ def test_follow_up_uses_the_conversation(shared_bot):
     assert "Billstrom" in " ".join(c.chunk.text for c in a.contexts[:3])
 
 
+def test_a_follow_up_names_what_the_last_answer_named(shared_bot):
+    """ "that summit" is the one the assistant's last answer named, not in any user turn."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "Besides Ukraine, what topics were the foreign ministers focusing on?"},
+        {"role": "assistant", "content": "Preparations for a Washington summit, China and defence spending. [1]"},
+        {"role": "user", "content": "When is that summit due to take place?"},
+    ])
+    assert a.standalone_question == "When is the Washington summit due to take place?"
+    assert not a.refused and "July 9-11" in " ".join(c.chunk.text for c in a.contexts)
+
+
 def test_duplicate_and_bad_files_are_reported_not_stored(tmp_path, corpus_dir):
     folder = tmp_path / "in"
     folder.mkdir()

@@ -15,6 +15,7 @@ from functools import cached_property
 from rag.compose import RankedSentence
 from rag.errors import LLMUnavailable
 from rag.evidence import content_terms
+from rag.followup import points_back
 from rag.llm.base import ChatModel
 from rag.prompting import answer_messages, rewrite_messages
 from rag.types import ScoredChunk
@@ -82,18 +83,20 @@ def focus_on(ranked: list[RankedSentence], most: int) -> dict[int, list[str]]:
     return {p: [t for _, t in sorted(items)] for p, items in chosen.items()}
 
 
-def rewrite_question(model: ChatModel, question: str, earlier_user_questions: list[str]) -> str | None:
-    """The last question rewritten to stand alone, or None when the model fails or rambles
-    (the caller then uses the rule in rag.followup)."""
+def rewrite_question(model: ChatModel, question: str, earlier_user_questions: list[str],
+                     last_answer: str | None = None) -> str | None:
+    """The last question rewritten to stand alone, or None when the model fails, rambles or
+    gives it back unchanged (the caller then uses the rule in rag.followup)."""
     if not earlier_user_questions:
         return question
-    messages = rewrite_messages(question, earlier_user_questions[-3:])
+    messages = rewrite_messages(question, earlier_user_questions[-3:], last_answer=last_answer)
     try:
         text = "".join(model.stream_chat(messages, max_tokens=REWRITE_MAX_TOKENS, stop=["\n\n"]))
     except LLMUnavailable:
         return None
     rewritten = clean_rewrite(text, question)
-    if rewritten is None or rewritten in earlier_user_questions or not keeps_terms(question, rewritten):
+    if (rewritten is None or rewritten in earlier_user_questions or not keeps_terms(question, rewritten)
+            or points_back(rewritten)):  # unchanged, or it still points back
         return None
     return rewritten
 
@@ -106,8 +109,17 @@ def keeps_terms(question: str, rewritten: str) -> bool:
     False
     >>> keeps_terms("Why does he think so?", "Why does Stoltenberg think the U.S. will keep supporting Ukraine?")
     True
+
+    Every name the follow-up gives must survive too: it is what the follow-up asks about.
+
+    >>> keeps_terms("And what did Turkey's own foreign minister tell his counterparts?",
+    ...             "What did Sweden's foreign minister tell his counterparts?")
+    False
     """
     terms = content_terms(question)
+    names = {w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+", question.strip())}
+    if any(name.lower() not in rewritten.lower() for name in names):
+        return False
     return not terms or len(terms & content_terms(rewritten)) / len(terms) >= 0.6
 
 
