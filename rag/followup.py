@@ -63,9 +63,15 @@ def points_back(question: str) -> bool:
 
 
 # "that summit", "the same meeting": a thing the conversation named before
-_DEMONSTRATIVE = re.compile(r"\b(?:that|this|the\s+same)\s+([a-z][a-z-]{2,})\b")
+_DEMONSTRATIVE = re.compile(r"(?<!\w)(?:(\w+)\s+)?(that|this|the\s+same)\s+([a-z][a-z-]{2,})\b")
+# "say that support ...": after these, "that" starts a clause and points at nothing
+_CLAUSE_BEFORE = frozenset("""say says said saying think thinks thought believe believes believed claim claims claimed
+    warn warns warned stress stresses stressed note notes noted add adds added mean means meant know knows knew
+    agree agrees agreed hope hopes hoped expect expects expected confirm confirms confirmed report reports reported
+    suggest suggests suggested argue argues argued insist insists insisted so such now given than""".split())
 _NOT_NOUNS = frozenset("""is was are were has had have does did do will would can could should may might
-    must about for from with into over after before during since said says means""".split())
+    must about for from with into over after before during since said says means the they their them these
+    those its his her our some any all one was not""".split())
 _DETERMINERS = frozenset("the a an this that these those its their his her our".split())
 
 
@@ -80,10 +86,12 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
     'Why does that matter?'
     >>> resolve_references("Who chaired that meeting?", ["The meeting in Brussels ended.", "Did the NATO Council meet?"])
     'Who chaired that meeting?'
+    >>> resolve_references("Did he say that support would continue?", ["NATO support is steady."])
+    'Did he say that support would continue?'
     """
     def named(m: re.Match[str]) -> str:
-        noun = m.group(1)
-        if noun in _NOT_NOUNS:
+        before, noun = m.group(1), m.group(3)
+        if noun in _NOT_NOUNS or (before or "").lower() in _CLAUSE_BEFORE:
             return m.group(0)
         for text in context:
             if not text:
@@ -91,7 +99,7 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
             for found in re.finditer(rf"((?:[A-Z][\w'’.-]*\s+){{1,4}})(?i:{re.escape(noun)})s?\b", text):
                 names = [w for w in found.group(1).split() if w.lower() not in _DETERMINERS]
                 if names:
-                    return f"the {' '.join(names)} {noun}"
+                    return f"{before + ' ' if before else ''}the {' '.join(names)} {noun}"
         return m.group(0)
 
     return _DEMONSTRATIVE.sub(named, question)
