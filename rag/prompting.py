@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.citations import MARKER
 from rag.types import ScoredChunk
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ def rewrite_messages(question: str, earlier: Sequence[str], *, last_answer: str 
     'Last answer: NATO met in Brussels.'
     """
     system = render("answer_system.j2", prompts_dir=prompts_dir, refusal=REFUSAL)
-    answer = re.sub(r"\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]", "", defang(last_answer or "")).strip()[:LAST_ANSWER_CHARS]
+    answer = MARKER.sub("", defang(last_answer or "")).strip()[:LAST_ANSWER_CHARS]
     text = render("rewrite.j2", prompts_dir=prompts_dir, question=defang(question), earlier=[defang(q) for q in earlier],
                   last_answer=answer)  # fmt: skip
     return [{"role": "system", "content": system}, {"role": "user", "content": text}]
