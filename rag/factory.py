@@ -131,7 +131,7 @@ def build_composer(settings: Settings) -> Composer:
                        n_ctx=settings.llm_n_ctx, focus_sentences=settings.llm_focus_sentences)
 
 
-def build_rewriter(composer: Composer) -> Callable[[str, list[str]], str | None] | None:
+def build_rewriter(composer: Composer) -> Callable[[str, list[str], str | None], str | None] | None:
     """Follow-ups are rewritten by the answering model, and only when the question leans on
     the conversation (rag.followup's rule): a model call costs seconds on a CPU."""
     from rag.evidence import content_terms

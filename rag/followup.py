@@ -71,7 +71,7 @@ _CLAUSE_BEFORE = frozenset("""say says said saying think thinks thought believe 
     suggest suggests suggested argue argues argued insist insists insisted so such now given than""".split())
 _NOT_NOUNS = frozenset("""is was are were has had have does did do will would can could should may might
     must about for from with into over after before during since said says means the they their them these
-    those its his her our some any all one was not""".split())
+    those its his her our some any all one not""".split())
 _DETERMINERS = frozenset("the a an this that these those its their his her our".split())
 
 
@@ -105,17 +105,13 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
     return _DEMONSTRATIVE.sub(named, question)
 
 
-def rewrite_with_history(question: str, earlier: list[str], *, content_terms: int, last_answer: str | None = None) -> str:
-    """The follow-up, its "that summit" resolved from the conversation, with the previous user
-    question appended when it still needs it.
+def rewrite_with_history(question: str, earlier: list[str], *, content_terms: int) -> str:
+    """The follow-up, with the previous user question appended when the follow-up needs it
+    (Assistant.standalone_question resolves "that summit" first: resolve_references).
 
     >>> rewrite_with_history("And Turkey?", ["Who supports Sweden joining NATO?"], content_terms=1)
     'And Turkey? (about: Who supports Sweden joining NATO?)'
-    >>> rewrite_with_history("What will that summit celebrate?", ["What topics came up?"], content_terms=3,
-    ...                      last_answer="Preparations for a Washington summit.")
-    'What will the Washington summit celebrate?'
     """
-    question = resolve_references(question, [last_answer, *reversed(earlier)])
     if not earlier or not needs_context(question, content_terms):
         return question
     return f"{question} (about: {earlier[-1]})"
