@@ -400,6 +400,43 @@ def person_meant(window: str, text_before: str) -> str | None:
     return found[-1] if found else None
 
 
+_TITLE = re.compile(r"(?i)President|Minister|Secretary|General|Chief|Director|Chancellor|Ambassador|Senator|Mr|Ms|Mrs|Dr")
+_NOT_A_NAME = frozenset({"He", "She", "It", "They", "We", "I", "You", "This", "That", "Who", "The", "A", "An", "There"})
+
+
+def speakers(article_text: str) -> set[str]:
+    """The surnames of an article's speakers and title holders, as `person_meant` finds
+    them; not titles ("the Secretary General noted"), acronyms ("NATO said") or first names
+    (a name the article always follows with another: "Jens Stoltenberg").
+
+    >>> sorted(speakers("Secretary General Jens Stoltenberg said so. He added more. Blinken, the envoy, warned. "
+    ...                 "The Secretary General noted it. NATO said no. Jens Stoltenberg urged."))
+    ['Blinken', 'Stoltenberg']
+    """
+    found = {m.group(1) or m.group(2) for m in _SPEAKER.finditer(article_text)}
+    return {n for n in found
+            if n not in _NOT_A_NAME and not _TITLE.fullmatch(n) and not _ROLE.fullmatch(n) and not n.isupper()
+            and re.search(rf"\b{re.escape(n)}\b(?!\s+[A-Z])", article_text)}  # fmt: skip
+
+
+def names_someone_else(claims: list[str], window_people: list[set[str]], people: set[str]) -> np.ndarray:
+    """mask[i, j]: claim i names a speaker (one of `people`) whom sentence j's window
+    neither names nor means, while the window names or means someone the claim does not. "Stoltenberg said there
+    is strong bipartisan support" is not supported by "Blinken said that there is strong
+    bipartisan support", however close the two read; a window with no speaker is not judged.
+
+    `window_people[j]`: the people named in sentence j's window or meant by its he/she.
+
+    >>> names_someone_else(["Stoltenberg said aid works.", "Blinken met Kuleba."],
+    ...                    [{"Blinken"}, {"Stoltenberg", "Kuleba"}, set(), {"Kuleba", "Blinken"}],
+    ...                    {"Blinken", "Stoltenberg", "Kuleba"}).tolist()
+    [[True, False, False, True], [False, True, False, False]]
+    """
+    named = [{p for p in people if re.search(rf"\b{re.escape(p)}\b", c)} for c in claims]
+    return np.array([[bool(n - w) and bool(w - n) for w in window_people] for n in named],
+                    dtype=bool).reshape(len(claims), len(window_people))  # fmt: skip
+
+
 def rerank_passages(candidates: list[ScoredChunk], ranked: list[RankedSentence], k: int) -> list[ScoredChunk]:
     """The k candidates whose best sentence answers best, each scored by that sentence.
 

@@ -24,8 +24,9 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, passage_sentences, says_nothing_of,
-    person_meant, rerank_passages, roles_named, sentence_windows, support_matrix, unmatched_names, without_source_pointer,
+    PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, names_someone_else, passage_sentences,
+    person_meant, rerank_passages, roles_named, says_nothing_of, sentence_windows, speakers, support_matrix, unmatched_names,
+    without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
@@ -217,25 +218,46 @@ class Assistant:
         window with its article's title, date and byline, the person a he/she in it means and
         the roles the article gives the people it names."""
         sentences = passage_sentences(passages)
-        windows = sentence_windows(sentences)
-        window_of = {}  # (passage, sentence start) -> (window text, where the window starts in the article)
-        for j, s in enumerate(sentences):
-            first = sentences[j - 1] if j and sentences[j - 1].passage == s.passage else s
-            window_of[(s.passage, s.start)] = (windows[j], first.start)
+        window_of = dict(zip(((s.passage, s.start) for s in sentences), self._windows(passages, sentences)))
         out = []
         for r in ranked[:NAMES_SENTENCES]:
             if r.score < ranked[0].score - NAMES_MARGIN:
                 break
             c = passages[r.sentence.passage].chunk
-            window, start = window_of[(r.sentence.passage, r.sentence.start)]
-            article, roles_of = self._article_people(c.article_id, c.version)
-            # "Meanwhile, he said ..." names Stoltenberg two sentences up, often in the chunk before
-            meant = person_meant(window, article[:start])
+            window, meant = window_of[(r.sentence.passage, r.sentence.start)]
+            _, roles_of = self._article_people(c.article_id, c.version)
             # "Okafor said ..." is the mayor's word when the article introduced "Mayor Daniel Okafor"
             roles = [role for person, held in roles_of.items()
                      if person == meant or person in window for role in sorted(held)]  # fmt: skip
             out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}")
         return out
+
+    def _windows(self, passages: list[ScoredChunk], sentences: list[PassageSentence]) -> list[tuple[str, str | None]]:
+        """Each sentence's window (rag.evidence.sentence_windows) and the person a he/she in
+        it means: "Meanwhile, he said ..." names Stoltenberg two sentences up, often in the
+        chunk before."""
+        out = []
+        for j, (s, window) in enumerate(zip(sentences, sentence_windows(sentences))):
+            first = sentences[j - 1] if j and sentences[j - 1].passage == s.passage else s
+            c = passages[s.passage].chunk
+            article, _ = self._article_people(c.article_id, c.version)
+            out.append((window, person_meant(window, article[:first.start])))
+        return out
+
+    def _someone_else(self, claims: list[str], passages: list[ScoredChunk], sentences: list[PassageSentence]) -> np.ndarray:
+        """mask[i, j]: claim i puts a speaker where sentence j has another (rag.evidence.names_someone_else)."""
+        chunks = {(p.chunk.article_id, p.chunk.version) for p in passages}
+        people = set().union(*(speakers(self._article_people(*key)[0]) for key in chunks))
+        meant = []  # whom each sentence's own he/she means: the last speaker before it
+        for s in sentences:
+            c = passages[s.passage].chunk
+            meant.append(person_meant(s.text, self._article_people(c.article_id, c.version)[0][:s.start]))
+        in_window = []
+        for j, (s, window) in enumerate(zip(sentences, sentence_windows(sentences))):
+            near = [k for k in (j - 1, j, j + 1) if 0 <= k < len(sentences) and sentences[k].passage == s.passage]
+            in_window.append({p for p in people if re.search(rf"\b{re.escape(p)}\b", window)}
+                             | {m for k in near if (m := meant[k])})  # fmt: skip
+        return names_someone_else(claims, in_window, people)
 
     def _article_people(self, article_id: str, version: str) -> tuple[str, dict[str, set[str]]]:
         """An article's cleaned text and who holds which role in it (rag.evidence.roles_named),
@@ -299,6 +321,7 @@ class Assistant:
         claim_vectors = self.pipeline.embedder.embed([c.text for c in claims])
         support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
         support[says_nothing_of([c.text for c in claims], sentences)] = 0.0  # names in common are not support
+        support[self._someone_else([c.text for c in claims], passages, sentences)] = 0.0  # nor words said by another
         records = self.pipeline.retriever.snapshot().articles
         return verify_citations(
             claims, passages, sentences, support, threshold=self.pipeline.support_threshold,

@@ -89,3 +89,22 @@ def test_names_in_common_are_not_support(shared_bot):
     passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
     true = shared_bot._verify("Stoltenberg said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
     assert true.sentences[0].supported and "300,000" in true.citations[0].quote
+
+
+def test_words_said_by_someone_else_are_not_support(shared_bot):
+    """A claim that puts the right words in the wrong mouth is unsupported: the passage's
+    "Meanwhile, he said ... 300,000 casualties" is Stoltenberg's (named before it), and
+    "Blinken said there is strong bipartisan support" is not Stoltenberg's, however close
+    the sentences read. Real embedder and store."""
+    passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
+    for wrong in ("Blinken", "Zelensky"):
+        v = shared_bot._verify(f"{wrong} said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
+        assert not v.sentences[0].supported, wrong
+    right = shared_bot._verify("Stoltenberg said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
+    assert right.sentences[0].supported
+    passages, sentences, vectors, _ = shared_bot.evidence("How did Blinken characterize backing for Ukraine across party lines?")
+    for claim, supported in [("Stoltenberg believes there is strong bipartisan support for Ukraine in the United States.", False),
+                             ("Blinken said there is strong bipartisan support for Ukraine in the United States.", True)]:
+        v = shared_bot._verify(claim + " [1]", passages, sentences, vectors)
+        assert v.sentences[0].supported is supported, claim
+        assert all("bipartisan" in c.quote for c in v.citations) or not supported
