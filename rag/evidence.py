@@ -118,9 +118,10 @@ def passage_sentences(passages: list[ScoredChunk]) -> list[PassageSentence]:
     return out
 
 
-def sentence_windows(sentences: list[PassageSentence]) -> list[str]:
-    """Each sentence with its neighbours in the same passage: what it says in context
-    ("He warned ..." reads as Stoltenberg's words only beside the sentence before).
+def sentence_windows(sentences: list[PassageSentence], reach: int = 1) -> list[str]:
+    """Each sentence with its neighbours (`reach` on each side) in the same passage: what
+    it says in context ("He warned ..." reads as Stoltenberg's words only beside the
+    sentence before).
 
     >>> ss = [PassageSentence(0, 0, 2, "A."), PassageSentence(0, 3, 5, "B."), PassageSentence(1, 0, 2, "C.")]
     >>> sentence_windows(ss)
@@ -128,7 +129,7 @@ def sentence_windows(sentences: list[PassageSentence]) -> list[str]:
     """
     out = []
     for j, s in enumerate(sentences):
-        parts = [sentences[k].text for k in (j - 1, j, j + 1)
+        parts = [sentences[k].text for k in range(j - reach, j + reach + 1)
                  if 0 <= k < len(sentences) and sentences[k].passage == s.passage]  # fmt: skip
         out.append(" ".join(parts))
     return out
@@ -204,6 +205,59 @@ def says_nothing_of(claims: list[str], sentences: list[PassageSentence]) -> np.n
     windows = [content_terms(w) for w in sentence_windows(sentences)]
     said = [what_is_said(c) for c in claims]
     return np.array([[bool(t) and not (t & w) for w in windows] for t in said], dtype=bool).reshape(len(claims), len(sentences))
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
+
+
+def figures(text: str) -> set[str]:
+    """The numbers and months a text states ("300,000" also as "300", as in "300 thousand").
+
+    >>> sorted(figures("More than 300,000 casualties by July 9-11."))
+    ['11', '300', '300000', '9', 'Jul']
+    """
+    out = {m.group(1) for m in _MONTH.finditer(text)}
+    for m in _NUMBER.finditer(text):
+        n = m.group(0)
+        out.add(n.replace(",", ""))
+        out.add(re.split(r"[.,]", n)[0])
+    return out
+
+
+def article_times(text: str, date: str | None) -> set[str]:
+    """What a claim may say of when without its sentence saying it: the years an article
+    names anywhere ("In early 2024, ...") and its date's year and month.
+
+    >>> sorted(article_times("In early 2024, NATO met. It had 32 members.", "2023-11-29"))
+    ['2023', '2024', 'Nov']
+    """
+    out = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    if date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
+        out |= {date[:4], _MONTHS[int(date[5:7]) - 1]}
+    return out
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def figures_not_in(claims: list[str], sentences: list[PassageSentence], times: list[set[str]]) -> np.ndarray:
+    """mask[i, j]: claim i states a number or month that sentence j's wide window does not, nor
+    its article's times (`times[j]`, see article_times). "Russia has incurred more than
+    200,000 casualties" is not supported by "... has incurred more than 300,000 casualties",
+    however close the two read, nor "the summit is on July 19-21" by "the July summit".
+
+    >>> ss = [PassageSentence(0, 0, 30, "Russia lost 300,000 troops."), PassageSentence(1, 0, 20, "The summit is in July.")]
+    >>> figures_not_in(["Russia lost 200,000 troops.", "The July 2024 summit.", "Russia lost troops."], ss,
+    ...                [set(), {"2024"}]).tolist()
+    [[True, True], [True, False], [False, False]]
+    """
+    stated = [figures(c) for c in claims]
+    # two sentences each side: a claim may take its subject from one sentence and its date
+    # from the next but one ("... expand the Baltic air policing mission ..." / "The
+    # expansion will begin in May")
+    windows = [figures(w) | t for w, t in zip(sentence_windows(sentences, reach=2), times)]
+    return np.array([[bool(s - w) for w in windows] for s in stated], dtype=bool).reshape(len(claims), len(sentences))
 
 
 # "..., according to the early-2024 account?": words that point at an article, not at what

@@ -24,7 +24,7 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, content_terms, lacks_answer_type, names_apart, names_someone_else, passage_sentences,
+    PassageSentence, answer_type_bonus, article_times, content_terms, figures_not_in, lacks_answer_type, names_apart, names_someone_else, passage_sentences,
     person_meant, rerank_passages, roles_named, says_nothing_of, sentence_windows, speakers, support_matrix, unmatched_names,
     without_source_pointer,
 )  # fmt: skip
@@ -322,6 +322,9 @@ class Assistant:
         support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
         support[says_nothing_of([c.text for c in claims], sentences)] = 0.0  # names in common are not support
         support[self._someone_else([c.text for c in claims], passages, sentences)] = 0.0  # nor words said by another
+        times = [article_times(self._article_people(c.article_id, c.version)[0], c.date)
+                 for c in (passages[s.passage].chunk for s in sentences)]  # fmt: skip
+        support[figures_not_in([c.text for c in claims], sentences, times)] = 0.0  # nor other numbers or months
         records = self.pipeline.retriever.snapshot().articles
         return verify_citations(
             claims, passages, sentences, support, threshold=self.pipeline.support_threshold,

@@ -108,3 +108,24 @@ def test_words_said_by_someone_else_are_not_support(shared_bot):
         v = shared_bot._verify(claim + " [1]", passages, sentences, vectors)
         assert v.sentences[0].supported is supported, claim
         assert all("bipartisan" in c.quote for c in v.citations) or not supported
+
+
+def test_a_different_number_or_month_is_not_support(shared_bot):
+    """A claim whose figure the passage does not state is unsupported, however close it reads
+    ("200,000 casualties" against "more than 300,000 casualties", "$44 billion" against
+    "$77 billion", "June" against "July"); the right figure is supported. Real embedder."""
+    cases = [
+        ("What casualty figure did Stoltenberg give for Russia?",
+         "Stoltenberg said Russia has incurred more than {} casualties. [1]", "300,000", ["200,000", "3,000"]),
+        ("How much assistance has Washington provided to Ukraine in total?",
+         "The U.S. has provided {} in assistance to Ukraine. [1]", "$77 billion", ["$44 billion", "$77.5 billion"]),
+    ]  # fmt: skip
+    for question, claim, right, wrongs in cases:
+        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        ok = shared_bot._verify(claim.format(right), passages, sentences, vectors)
+        assert ok.sentences[0].supported and right in ok.citations[0].quote
+        for wrong in wrongs:
+            assert not shared_bot._verify(claim.format(wrong), passages, sentences, vectors).sentences[0].supported, wrong
+    passages, sentences, vectors, _ = shared_bot.evidence("When is the NATO summit in Washington due to take place?")
+    assert shared_bot._verify("NATO's summit in Washington is in July. [1]", passages, sentences, vectors).sentences[0].supported
+    assert not shared_bot._verify("NATO's summit in Washington is in June. [1]", passages, sentences, vectors).sentences[0].supported
