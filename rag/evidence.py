@@ -473,6 +473,25 @@ def speakers(article_text: str) -> set[str]:
             and re.search(rf"\b{re.escape(n)}\b(?!\s+[A-Z])", article_text)}  # fmt: skip
 
 
+def window_people(sentences: list[PassageSentence], before: list[str], people: set[str]) -> list[set[str]]:
+    """For each sentence, the `people` its window names, and whom the he/she of each
+    sentence in the window means (`person_meant`, read against `before[j]`: the article's
+    text before sentence j). "He said that he sees no sense of fatigue" after "Blinken said
+    ..." is Blinken's.
+
+    >>> ss = [PassageSentence(0, 0, 20, "Blinken said so."), PassageSentence(0, 21, 40, "He sees no fatigue.")]
+    >>> window_people(ss, ["", "Blinken said so. "], {"Blinken", "Stoltenberg"})
+    [{'Blinken'}, {'Blinken'}]
+    """
+    meant = [person_meant(s.text, b) for s, b in zip(sentences, before)]
+    out = []
+    for j, (s, window) in enumerate(zip(sentences, sentence_windows(sentences))):
+        near = [k for k in (j - 1, j, j + 1) if 0 <= k < len(sentences) and sentences[k].passage == s.passage]
+        named = {p for p in people if re.search(rf"\b{re.escape(p)}\b", window)}
+        out.append(named | {m for k in near if (m := meant[k])})
+    return out
+
+
 def names_someone_else(claims: list[str], window_people: list[set[str]], people: set[str]) -> np.ndarray:
     """mask[i, j]: claim i names a speaker (one of `people`) whom sentence j's window
     neither names nor means, while the window names or means someone the claim does not. "Stoltenberg said there

@@ -24,9 +24,9 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, article_times, content_terms, figures_not_in, lacks_answer_type, names_apart, names_someone_else, passage_sentences,
-    person_meant, rerank_passages, roles_named, says_nothing_of, sentence_windows, speakers, support_matrix, unmatched_names,
-    without_source_pointer,
+    PassageSentence, answer_type_bonus, article_times, content_terms, figures_not_in, lacks_answer_type, names_apart,
+    names_someone_else, passage_sentences, person_meant, rerank_passages, roles_named, says_nothing_of, sentence_windows,
+    speakers, support_matrix, unmatched_names, window_people, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
@@ -244,21 +244,6 @@ class Assistant:
             out.append((window, person_meant(window, article[:first.start])))
         return out
 
-    def _someone_else(self, claims: list[str], passages: list[ScoredChunk], sentences: list[PassageSentence]) -> np.ndarray:
-        """mask[i, j]: claim i puts a speaker where sentence j has another (rag.evidence.names_someone_else)."""
-        chunks = {(p.chunk.article_id, p.chunk.version) for p in passages}
-        people = set().union(*(speakers(self._article_people(*key)[0]) for key in chunks))
-        meant = []  # whom each sentence's own he/she means: the last speaker before it
-        for s in sentences:
-            c = passages[s.passage].chunk
-            meant.append(person_meant(s.text, self._article_people(c.article_id, c.version)[0][:s.start]))
-        in_window = []
-        for j, (s, window) in enumerate(zip(sentences, sentence_windows(sentences))):
-            near = [k for k in (j - 1, j, j + 1) if 0 <= k < len(sentences) and sentences[k].passage == s.passage]
-            in_window.append({p for p in people if re.search(rf"\b{re.escape(p)}\b", window)}
-                             | {m for k in near if (m := meant[k])})  # fmt: skip
-        return names_someone_else(claims, in_window, people)
-
     def _article_people(self, article_id: str, version: str) -> tuple[str, dict[str, set[str]]]:
         """An article's cleaned text and who holds which role in it (rag.evidence.roles_named),
         read from the store once per article version."""
@@ -318,13 +303,17 @@ class Assistant:
         # article's first sentence (an untitled article) is a claim like any other
         headings = {p.chunk.title for p in passages} - {s.text.rstrip(".") for s in sentences}
         claims = [c for c in claims if not repeats_a_title(c.text, headings)]
-        claim_vectors = self.pipeline.embedder.embed([c.text for c in claims])
-        support = support_matrix([c.text for c in claims], claim_vectors, sentences, vectors)
-        support[says_nothing_of([c.text for c in claims], sentences)] = 0.0  # names in common are not support
-        support[self._someone_else([c.text for c in claims], passages, sentences)] = 0.0  # nor words said by another
-        times = [article_times(self._article_people(c.article_id, c.version)[0], c.date)
-                 for c in (passages[s.passage].chunk for s in sentences)]  # fmt: skip
-        support[figures_not_in([c.text for c in claims], sentences, times)] = 0.0  # nor other numbers or months
+        texts = [c.text for c in claims]
+        support = support_matrix(texts, self.pipeline.embedder.embed(texts), sentences, vectors)
+        # near-copies are not support: names in common only, words said by another, other figures
+        keys = [(c.article_id, c.version, c.date) for c in (passages[s.passage].chunk for s in sentences)]
+        article = {k: self._article_people(k[0], k[1])[0] for k in set(keys)}  # each sentence's article text
+        times = {k: article_times(text, k[2]) for k, text in article.items()}
+        people = set().union(*map(speakers, article.values()))
+        before = [article[k][: s.start] for k, s in zip(keys, sentences)]
+        support[says_nothing_of(texts, sentences)] = 0.0
+        support[names_someone_else(texts, window_people(sentences, before, people), people)] = 0.0
+        support[figures_not_in(texts, sentences, [times[k] for k in keys])] = 0.0
         records = self.pipeline.retriever.snapshot().articles
         return verify_citations(
             claims, passages, sentences, support, threshold=self.pipeline.support_threshold,
