@@ -67,7 +67,7 @@ def ingest_ragchat(args: dict[str, Any]) -> Result:
     if hasattr(p.embedder, "_load"):
         p.embedder._load = timer.wrap("embed: model load", p.embedder._load)  # type: ignore[attr-defined]
     p.embedder.embed = timer.wrap("embed", p.embedder.embed)  # type: ignore[method-assign]
-    for name in ("add_chunks", "commit_article", "delete_chunks", "bump_generation", "chunk_ids", "articles"):
+    for name in ("add_chunks", "commit_articles", "delete_chunks", "bump_generation", "chunk_ids", "articles"):
         setattr(p.store, name, timer.wrap(f"store.{name}", getattr(p.store, name)))
     p.retriever.snapshot = timer.wrap("keyword index (snapshot)", p.retriever.snapshot)  # type: ignore[method-assign]
     open_s = time.perf_counter() - t0

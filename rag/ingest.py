@@ -23,7 +23,7 @@ from rag.types import Article, Chunk, IngestSummary, Skipped, parse_chunk_id
 from vectorstore.base import ArticleRecord, Store
 
 Progress = Callable[[int, int, str], None]  # (done, total, current file name)
-EMBED_GROUP = 256  # chunks embedded per model call; articles commit as soon as theirs are stored
+EMBED_GROUP = 256  # chunks embedded per model call; a group's articles commit together once stored
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def ingest_files(
             continue
         todo.append((article, path, text_hash))
 
-    # 2. chunk, embed in groups, store, commit article by article
+    # 2. chunk, embed in groups, store and commit group by group
     added = updated = chunk_count = 0
     group: list[tuple[Article, Path, str, list[Chunk]]] = []
 
@@ -109,19 +109,16 @@ def ingest_files(
         if not group:
             return
         chunks = [c for *_, cs in group for c in cs]
-        vectors = embedder.embed([embedding_text(c) for c in chunks])
-        offset = 0
-        for article, path, text_hash, cs in group:
-            store.add_chunks(cs, vectors[offset : offset + len(cs)])
-            offset += len(cs)
-            old = manifest.get(article.article_id)
-            store.commit_article(ArticleRecord(article, len(cs), str(path.resolve()), text_hash))
-            if old is not None:
-                store.delete_chunks(_ids_of(old))
-                updated += 1
-            else:
-                added += 1
-            chunk_count += len(cs)
+        # one write for the group's chunks, then one for its manifest records: a crash in
+        # between leaves orphan chunks (deleted by the next ingest), never a half article
+        store.add_chunks(chunks, embedder.embed([embedding_text(c) for c in chunks]))
+        store.commit_articles([ArticleRecord(article, len(cs), str(path.resolve()), text_hash)
+                               for article, path, text_hash, cs in group])  # fmt: skip
+        replaced = [manifest[a.article_id] for a, *_ in group if a.article_id in manifest]
+        store.delete_chunks([i for old in replaced for i in _ids_of(old)])
+        updated += len(replaced)
+        added += len(group) - len(replaced)
+        chunk_count += len(chunks)
         group.clear()
         store.bump_generation()  # readers pick up the committed articles now, not at the very end
 

@@ -89,6 +89,10 @@ class Store(Protocol):
         """Make `record` (with its full text) the visible version of its article."""
         ...
 
+    def commit_articles(self, records: list[ArticleRecord]) -> None:
+        """commit_article for several records, in as few writes as the store allows."""
+        ...
+
     def remove_article(self, article_id: str) -> None:
         """Drop an article from the manifest (its chunks become orphans)."""
         ...
