@@ -207,6 +207,59 @@ def says_nothing_of(claims: list[str], sentences: list[PassageSentence]) -> np.n
     return np.array([[bool(t) and not (t & w) for w in windows] for t in said], dtype=bool).reshape(len(claims), len(sentences))
 
 
+_NEGATION = re.compile(
+    r"(?i)^(?:no|not|never|nor|neither|none|nothing|without|cannot|\w+n[’']t|refus(?:e|es|ed)|declin(?:e|es|ed)"
+    r"|fail(?:s|ed)?|lack(?:s|ed)?)$"
+)
+NEGATED_WORDS = 2  # content words in a row after "not" / "no" / "refused to" ... that it negates
+
+
+def negated(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(what a text negates, what it asserts): the content terms of the first words after
+    each negation ("no", "did not", "refused to", ...), up to NEGATED_WORDS of them in a row,
+    and the other content terms. A leading "Yes," / "No," is an answer word, not a negation.
+
+    >>> [sorted(x) for x in negated("Kyiv did not receive the invitation, but allies pledged support.")]
+    [['receiv'], ['alli', 'invitation', 'kyiv', 'pledg', 'support']]
+    >>> [sorted(x) for x in negated("No, he refused to go into details. There are no obvious signs of talks.")]
+    [['go', 'obviou', 'sign'], ['detail', 'talk']]
+    >>> [sorted(x) for x in negated("‘No fatigue’ in Ukraine’s support")]
+    [['fatigu'], ['support', 'ukrain']]
+    """
+    neg: set[str] = set()
+    pos: set[str] = set()
+    left, started = 0, False
+    for token in re.findall(r"[\w'’.-]+|[,;:.!?()“”\"]", _ANSWER_WORD.sub("", text)):
+        terms = content_terms(token) if re.match(r"\w", token) else frozenset()
+        if _NEGATION.match(token):
+            left, started = NEGATED_WORDS, False
+        elif left and terms:
+            neg |= terms
+            left, started = left - 1, True
+        else:
+            pos |= terms
+            if started or not re.match(r"\w", token):  # the negated words end at the first word or mark after them
+                left = 0
+    return frozenset(neg), frozenset(pos - neg)
+
+
+def denies(claims: list[str], sentences: list[PassageSentence], *, both: bool = True) -> np.ndarray:
+    """mask[i, j]: claim i asserts what sentence j negates, or negates what it asserts and
+    shares no negated word with it. "Kyiv received an invitation" is not supported by "Kyiv
+    did not receive the much-desired invitation", however close the two read; "Allies
+    pledged support" still is by "Kyiv did not receive it, but allies pledged support".
+
+    >>> ss = [PassageSentence(0, 0, 40, "Kyiv did not receive the invitation, but allies pledged support.")]
+    >>> denies(["Kyiv received an invitation.", "Allies pledged support.", "Kyiv was not given an invitation.",
+    ...         "Allies did not pledge support."], ss).ravel().tolist()
+    [True, False, False, True]
+    """
+    c = [negated(x) for x in claims]
+    s = [negated(x.text) for x in sentences]
+    return np.array([[bool((sn & ca) and not (sn & cn)) or (both and bool((cn & sa) and not (cn & sn))) for sn, sa in s]
+                     for cn, ca in c], dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip
+
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 

@@ -24,7 +24,7 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, article_times, content_terms, figures_not_in, lacks_answer_type, names_apart,
+    PassageSentence, answer_type_bonus, article_times, content_terms, denies, figures_not_in, lacks_answer_type, names_apart,
     names_someone_else, passage_sentences, person_meant, rerank_passages, roles_named, says_nothing_of, sentence_windows,
     speakers, support_matrix, unmatched_names, window_people, without_source_pointer,
 )  # fmt: skip
@@ -305,13 +305,15 @@ class Assistant:
         claims = [c for c in claims if not repeats_a_title(c.text, headings)]
         texts = [c.text for c in claims]
         support = support_matrix(texts, self.pipeline.embedder.embed(texts), sentences, vectors)
-        # near-copies are not support: names in common only, words said by another, other figures
+        # near-copies are not support: names in common only, the opposite, words said by another, other figures
         keys = [(c.article_id, c.version, c.date) for c in (passages[s.passage].chunk for s in sentences)]
         article = {k: self._article_people(k[0], k[1])[0] for k in set(keys)}  # each sentence's article text
         times = {k: article_times(text, k[2]) for k, text in article.items()}
         people = set().union(*map(speakers, article.values()))
         before = [article[k][: s.start] for k, s in zip(keys, sentences)]
-        support[says_nothing_of(texts, sentences)] = 0.0
+        said_not = denies(texts, sentences, both=False) & (support >= self.pipeline.support_threshold)
+        support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
+        support[says_nothing_of(texts, sentences) | denies(texts, sentences)] = 0.0
         support[names_someone_else(texts, window_people(sentences, before, people), people)] = 0.0
         support[figures_not_in(texts, sentences, [times[k] for k in keys])] = 0.0
         records = self.pipeline.retriever.snapshot().articles
