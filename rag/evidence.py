@@ -296,21 +296,39 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def figures_not_in(claims: list[str], sentences: list[PassageSentence], times: list[set[str]]) -> np.ndarray:
     """mask[i, j]: claim i states a number or month that sentence j's wide window does not, nor
-    its article's times (`times[j]`, see article_times). "Russia has incurred more than
-    200,000 casualties" is not supported by "... has incurred more than 300,000 casualties",
-    however close the two read, nor "the summit is on July 19-21" by "the July summit".
+    its article's times (`times[j]`, see article_times), or bounds a number the other way.
+    "Russia has incurred more than 200,000 casualties" is not supported by "... has incurred
+    more than 300,000 casualties", however close the two read, nor "the summit is on July
+    19-21" by "the July summit", nor "fewer than 300,000" by "more than 300,000".
 
     >>> ss = [PassageSentence(0, 0, 30, "Russia lost 300,000 troops."), PassageSentence(1, 0, 20, "The summit is in July.")]
     >>> figures_not_in(["Russia lost 200,000 troops.", "The July 2024 summit.", "Russia lost troops."], ss,
     ...                [set(), {"2024"}]).tolist()
     [[True, True], [True, False], [False, False]]
     """
-    stated = [figures(c) for c in claims]
+    stated = [(figures(c), bounds(c)) for c in claims]
     # two sentences each side: a claim may take its subject from one sentence and its date
     # from the next but one ("... expand the Baltic air policing mission ..." / "The
     # expansion will begin in May")
-    windows = [figures(w) | t for w, t in zip(sentence_windows(sentences, reach=2), times)]
-    return np.array([[bool(s - w) for w in windows] for s in stated], dtype=bool).reshape(len(claims), len(sentences))
+    windows = [(figures(w) | t, bounds(w)) for w, t in zip(sentence_windows(sentences, reach=2), times)]
+    return np.array([[bool(f - wf) or any((n, -d) in wb and (n, d) not in wb for n, d in b) for wf, wb in windows]
+                     for f, b in stated], dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip
+
+
+_BOUND = re.compile(
+    r"(?i)\b(?:(more\s+than|over|above|at\s+least|exceeding|in\s+excess\s+of)|(fewer\s+than|less\s+than|under|below"
+    r"|at\s+most|nearly|almost|up\s+to))\s+(?:some\s+|about\s+)?[$€£]?(\d[\d,.]*\d|\d)"
+)
+
+
+def bounds(text: str) -> set[tuple[str, int]]:
+    """The numbers a text bounds, each with its direction: +1 for "more than / over / at
+    least N", -1 for "fewer than / under / nearly / up to N".
+
+    >>> sorted(bounds("more than 300,000 casualties, nearly $77 billion"))
+    [('300000', 1), ('77', -1)]
+    """
+    return {(m.group(3).replace(",", ""), 1 if m.group(1) else -1) for m in _BOUND.finditer(text)}
 
 
 # "..., according to the early-2024 account?": words that point at an article, not at what
