@@ -664,3 +664,36 @@ def _mentioned(word: str, text: str) -> bool:
         return bool(parts) and all(_mentioned(p, text) for p in parts)
     stem = _DEMONYM.sub("", word)
     return word.isalpha() and len(stem) >= 4 and stem != word and re.search(rf"(?<!\w){re.escape(stem)}", text) is not None
+
+
+def proper_nouns(texts: list[str]) -> set[str]:
+    """The words `texts` capitalise in mid-sentence (lower-cased): names, as opposed to
+    words capitalised only because they open a sentence.
+
+    >>> sorted(proper_nouns(["Additionally, Hungary waits. Turkey and Hungary met.\\nAccording to him, ok. He said"]))
+    ['hungary']
+    """
+    found = {m.group(1).lower() for t in texts for m in re.finditer(r"(?<=[a-z0-9,]\s)([A-Z][\w’'-]+)", t)}
+    return {w for w in found if w not in _STOPWORDS}
+
+
+def names_not_in(claims: list[str], sentences: list[PassageSentence], context: list[str], proper: set[str]) -> np.ndarray:
+    """mask[i, j]: claim i names something (a name past its first word, or a first word that
+    `proper` knows as a name) that sentence j's wide window and `context[j]` (its article's
+    title, the people its he/she means) never mention. "Hungary has told Sweden that it
+    expects to ratify" is not supported by "Turkey has told Sweden that it expects to
+    ratify", however close the two read.
+
+    >>> ss = [PassageSentence(0, 0, 50, "Turkey has told Sweden it will ratify within weeks.")]
+    >>> names_not_in(["Hungary has told Sweden it will ratify.", "Turkey told Sweden so.", "Soon, Sweden joins."],
+    ...              ss, [""], {"hungary", "turkey", "sweden"}).ravel().tolist()
+    [True, False, False]
+    """
+    def named(claim: str) -> str:
+        first = re.match(r"\s*([A-Z][\w’'-]+)", claim)
+        lead = "X " if first and first.group(1).lower() in proper else ""  # keep a name that opens the claim
+        return lead + claim
+
+    said = [f"{w} {c}" for w, c in zip(sentence_windows(sentences, reach=2), context)]
+    return np.array([[bool(unmatched_names(named(claim), text)) for text in said] for claim in claims],
+                    dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip

@@ -25,8 +25,8 @@ from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     PassageSentence, answer_type_bonus, article_times, content_terms, denies, figures_not_in, lacks_answer_type, names_apart,
-    names_someone_else, passage_sentences, person_meant, rerank_passages, roles_named, says_nothing_of, sentence_windows,
-    speakers, support_matrix, unmatched_names, window_people, without_source_pointer,
+    names_not_in, names_someone_else, passage_sentences, person_meant, proper_nouns, rerank_passages, roles_named,
+    says_nothing_of, sentence_windows, speakers, support_matrix, unmatched_names, window_people, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
@@ -305,22 +305,31 @@ class Assistant:
         claims = [c for c in claims if not repeats_a_title(c.text, headings)]
         texts = [c.text for c in claims]
         support = support_matrix(texts, self.pipeline.embedder.embed(texts), sentences, vectors)
-        # near-copies are not support: names in common only, the opposite, words said by another, other figures
-        keys = [(c.article_id, c.version, c.date) for c in (passages[s.passage].chunk for s in sentences)]
-        article = {k: self._article_people(k[0], k[1])[0] for k in set(keys)}  # each sentence's article text
-        times = {k: article_times(text, k[2]) for k, text in article.items()}
-        people = set().union(*map(speakers, article.values()))
-        before = [article[k][: s.start] for k, s in zip(keys, sentences)]
-        said_not = denies(texts, sentences, both=False) & (support >= self.pipeline.support_threshold)
-        support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
-        support[says_nothing_of(texts, sentences) | denies(texts, sentences)] = 0.0
-        support[names_someone_else(texts, window_people(sentences, before, people), people)] = 0.0
-        support[figures_not_in(texts, sentences, [times[k] for k in keys])] = 0.0
+        self._drop_near_copies(texts, passages, sentences, support)
         records = self.pipeline.retriever.snapshot().articles
         return verify_citations(
             claims, passages, sentences, support, threshold=self.pipeline.support_threshold,
             publisher_of=lambda aid: records[aid].article.publisher if aid in records else None,
         )  # fmt: skip
+
+    def _drop_near_copies(self, claims: list[str], passages: list[ScoredChunk], sentences: list[PassageSentence],
+                          support: np.ndarray) -> None:
+        """Zero support[i, j] where sentence j reads close to claim i but does not say it
+        (rag.evidence): names in common only, the opposite (and then no other sentence may
+        stand in), the words of another speaker, other numbers or months, other names."""
+        keys = [(c.article_id, c.version, c.date) for c in (passages[s.passage].chunk for s in sentences)]
+        article = {k: self._article_people(k[0], k[1])[0] for k in set(keys)}  # each sentence's article text
+        times = {k: article_times(text, k[2]) for k, text in article.items()}
+        people = set().union(*map(speakers, article.values()))
+        meant = window_people(sentences, [article[k][: s.start] for k, s in zip(keys, sentences)], people)
+        context = [f"{passages[s.passage].chunk.title} {' '.join(m)} {' '.join(times[k])}"
+                   for s, m, k in zip(sentences, meant, keys)]  # fmt: skip
+        said_not = denies(claims, sentences, both=False) & (support >= self.pipeline.support_threshold)
+        support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
+        support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
+        support[names_someone_else(claims, meant, people)] = 0.0
+        support[figures_not_in(claims, sentences, [times[k] for k in keys])] = 0.0
+        support[names_not_in(claims, sentences, context, proper_nouns(list(article.values())))] = 0.0
 
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]

@@ -152,3 +152,23 @@ def test_the_opposite_of_what_a_passage_says_is_not_support(shared_bot):
         assert right.sentences[0].supported, claim.format(said)
         wrong = shared_bot._verify(claim.format(opposite), passages, sentences, vectors)
         assert not wrong.sentences[0].supported and not wrong.citations, claim.format(opposite)
+
+
+def test_another_name_is_not_support(shared_bot):
+    """A claim that swaps a name for another is unsupported, however close it reads
+    ("Hungary has told Sweden ..." against "Turkey has told Sweden ..."; "France and Poland
+    had pledged" against "Germany and the Netherlands had pledged"); with the right names it
+    is supported. Real embedder."""
+    cases = [
+        ("When does Turkey expect to ratify Sweden's NATO accession?",
+         "{} has told {} that it expects to ratify its accession within weeks. [1]",
+         ("Turkey", "Sweden"), [("Hungary", "Sweden"), ("Turkey", "Finland")]),
+        ("Which allies pledged substantial assistance?", "{} and {} had pledged substantial assistance. [1]",
+         ("Germany", "the Netherlands"), [("France", "Poland")]),
+    ]  # fmt: skip
+    for question, claim, right, wrongs in cases:
+        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        assert shared_bot._verify(claim.format(*right), passages, sentences, vectors).sentences[0].supported, right
+        for wrong in wrongs:
+            v = shared_bot._verify(claim.format(*wrong), passages, sentences, vectors)
+            assert not v.sentences[0].supported and not v.citations, wrong
