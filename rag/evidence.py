@@ -264,17 +264,28 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 
 
+_UNIT = re.compile(r"(?i)\b(?:thousands?|millions?|billions?|trillions?|dollars?|euros?|pounds?)\b|[$€£]")
+_CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
+
+
 def figures(text: str) -> set[str]:
-    """The numbers and months a text states ("300,000" also as "300", as in "300 thousand").
+    """The numbers, months, scales ("billion") and currencies a text states ("300,000" also
+    as "300", as in "300 thousand").
 
     >>> sorted(figures("More than 300,000 casualties by July 9-11."))
-    ['11', '300', '300000', '9', 'Jul']
+    ['11', '300', '300000', '9', 'Jul', 'thousand']
+    >>> sorted(figures("$77 billion")) == sorted(figures("77 billion dollars")), sorted(figures("77 million euros"))
+    (True, ['77', 'euro', 'million'])
     """
     out = {m.group(1) for m in _MONTH.finditer(text)}
+    out |= {_CURRENCY.get(m.group(0).lower().rstrip("s"), m.group(0).lower().rstrip("s")) for m in _UNIT.finditer(text)}
     for m in _NUMBER.finditer(text):
         n = m.group(0)
         out.add(n.replace(",", ""))
         out.add(re.split(r"[.,]", n)[0])
+        groups = re.findall(r",\d{3}", n)  # "300,000" is also "300 thousand"
+        if groups:
+            out.add(("thousand", "million", "billion", "trillion")[min(len(groups), 4) - 1])
     return out
 
 

@@ -113,14 +113,16 @@ def test_words_said_by_someone_else_are_not_support(shared_bot):
 def test_a_different_number_or_month_is_not_support(shared_bot):
     """A claim whose figure the passage does not state is unsupported, however close it reads
     ("200,000 casualties" against "more than 300,000 casualties", "$44 billion" against
-    "$77 billion", "June" against "July"), or bounds it the other way ("fewer than 300,000");
+    "$77 billion", "$77 million" or "77 billion euros" against "$77 billion", "June" against
+    "July"), or bounds it the other way ("fewer than 300,000");
     the right figure is supported. Real embedder."""
     cases = [
         ("What casualty figure did Stoltenberg give for Russia?",
          "Stoltenberg said Russia has incurred {} casualties. [1]", "more than 300,000",
          ["more than 200,000", "more than 3,000", "fewer than 300,000", "nearly 300,000"]),
         ("How much assistance has Washington provided to Ukraine in total?",
-         "The U.S. has provided {} in assistance to Ukraine. [1]", "$77 billion", ["$44 billion", "$77.5 billion"]),
+         "The U.S. has provided {} in assistance to Ukraine. [1]", "$77 billion",
+         ["$44 billion", "$77.5 billion", "$77 million", "77 billion euros"]),
     ]  # fmt: skip
     for question, claim, right, wrongs in cases:
         passages, sentences, vectors, _ = shared_bot.evidence(question)
