@@ -54,8 +54,8 @@ def parse_draft(text: str) -> list[DraftSentence]:
 
     >>> parse_draft("NATO met. [2] states that the talks were productive. According to [1], Kyiv asked.")
     [DraftSentence(text='NATO met.', markers=()), DraftSentence(text='The talks were productive.', markers=(2,)), DraftSentence(text='Kyiv asked.', markers=(1,))]
-    >>> parse_draft("NATO met [1]. [2] mentions talks.")[1]
-    DraftSentence(text='mentions talks.', markers=(2,))
+    >>> parse_draft("NATO met [1]. [2] mentions talks.")[1]  # no subject left (see _without_asides)
+    DraftSentence(text='This mentions talks.', markers=(2,))
     >>> parse_draft("[1] says that the U.S. gave $77 billion. It helped [2].")
     [DraftSentence(text='The U.S. gave $77 billion.', markers=(1,)), DraftSentence(text='It helped.', markers=(2,))]
     """
@@ -77,6 +77,41 @@ def parse_draft(text: str) -> list[DraftSentence]:
             out.append(DraftSentence(clean, tuple(markers)))
         elif markers and out:  # a stray marker on its own line belongs to the sentence before
             out[-1] = DraftSentence(out[-1].text, tuple(dict.fromkeys(out[-1].markers + tuple(markers))))
+    return _without_asides(out)
+
+
+# "Sources [1][2] mention the NATO-Ukraine Council.": a sentence about the sources, which
+# the citations already show.
+_ABOUT_SOURCES = re.compile(
+    r"(?i)^(?:the\s+|both\s+|all\s+|several\s+)?(?:sources|articles|passages)\s+(?:all\s+|both\s+)?"
+    r"(?:mention|quote|discuss|cover|cite|describe|report(?:\s+on)?|refer\s+to|talk\s+about|address|note)\b"
+)
+
+
+def _without_asides(sentences: list[DraftSentence]) -> list[DraftSentence]:
+    """The draft without sentences about the sources (unless nothing else would remain); a
+    "He" that opens the next sentence gets the name the dropped one gave ("Sources quote
+    Antony Blinken. He addresses ..."). A sentence whose subject was a marker ("[3] marks
+    the first instance ...") opens with "This" once the marker is read as its citation.
+
+    >>> [(s.text, s.markers) for s in parse_draft("Sources [1][2] quote Antony Blinken. He addresses the war [1]. "
+    ...                                            "[2] marks the first such talks. Talks ended [2].")]
+    [('Antony Blinken addresses the war.', (1,)), ('This marks the first such talks.', (2,)), ('Talks ended.', (2,))]
+    """
+    keep_all = all(_ABOUT_SOURCES.match(s.text) for s in sentences)
+    out: list[DraftSentence] = []
+    named = None
+    for s in sentences:
+        if _ABOUT_SOURCES.match(s.text) and not keep_all:
+            m = re.search(r"\b((?:[A-Z][\w’'-]+\s)*[A-Z][\w’'-]+)\.?$", s.text)
+            named = m.group(1) if m else None
+            continue
+        if named and re.match(r"(?:He|She)\b", s.text):
+            s = DraftSentence(named + s.text[s.text.index(" "):], s.markers)
+        elif s.text[:1].islower():
+            s = DraftSentence("This " + s.text, s.markers)
+        named = None
+        out.append(s)
     return out
 
 

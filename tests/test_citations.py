@@ -58,6 +58,21 @@ def test_parse_draft_variants():
     assert [(s.text, s.markers) for s in d] == [("First claim.", (1,)), ("Second claim", (2, 3, 4))]
 
 
+def test_sentences_about_the_sources_are_no_claims():
+    """"Sources [1][2][3] mention the Council." says what the citations show: it is left out,
+    and a "He" after it gets its name; a sentence whose subject was a marker ("[4] marks the
+    first instance ...") keeps a subject. Drafts the 1.5B model wrote for "Which articles ...?"."""
+    d = parse_draft("Sources [1][2][3][4] quote Antony Blinken. He addresses the war in Ukraine [1]. "
+                    "[4] marks the first instance of convening in this format. The meeting was productive [3].")
+    assert [(s.text, s.markers) for s in d] == [
+        ("Antony Blinken addresses the war in Ukraine.", (1,)),
+        ("This marks the first instance of convening in this format.", (4,)),
+        ("The meeting was productive.", (3,)),
+    ]
+    alone = parse_draft("The articles [1][2] mention the NATO-Ukraine Council.")
+    assert [(s.text, s.markers) for s in alone] == [("The articles mention the NATO-Ukraine Council.", (1, 2))]
+
+
 def test_refusal_phrases():
     assert is_refusal("The sources do not cover this.")
     assert is_refusal("I cannot answer that from the provided passages.")
