@@ -688,17 +688,20 @@ def proper_nouns(texts: list[str]) -> set[str]:
     return {w for w in found if w not in _STOPWORDS}
 
 
-def names_not_in(claims: list[str], sentences: list[PassageSentence], context: list[str], proper: set[str]) -> np.ndarray:
+def names_not_in(claims: list[str], sentences: list[PassageSentence], context: list[str], proper: set[str],
+                 common: frozenset[str] = frozenset()) -> np.ndarray:
     """mask[i, j]: claim i names something (a name past its first word, or a first word that
     `proper` knows as a name) that sentence j's wide window and `context[j]` (its article's
     title, the people its he/she means) never mention. "Hungary has told Sweden that it
     expects to ratify" is not supported by "Turkey has told Sweden that it expects to
-    ratify", however close the two read.
+    ratify", however close the two read. A capitalised word the articles also write in lower
+    case (`common`: "the Alliance" / "the alliance") is no name.
 
     >>> ss = [PassageSentence(0, 0, 50, "Turkey has told Sweden it will ratify within weeks.")]
-    >>> names_not_in(["Hungary has told Sweden it will ratify.", "Turkey told Sweden so.", "Soon, Sweden joins."],
-    ...              ss, [""], {"hungary", "turkey", "sweden"}).ravel().tolist()
-    [True, False, False]
+    >>> names_not_in(["Hungary has told Sweden it will ratify.", "Turkey told Sweden so.", "Soon, Sweden joins.",
+    ...               "The Alliance told Sweden."], ss, [""], {"hungary", "turkey", "sweden"}, frozenset({"alliance"})
+    ...              ).ravel().tolist()
+    [True, False, False, False]
     """
     def named(claim: str) -> str:
         first = re.match(r"\s*([A-Z][\w’'-]+)", claim)
@@ -706,5 +709,5 @@ def names_not_in(claims: list[str], sentences: list[PassageSentence], context: l
         return lead + claim
 
     said = [f"{w} {c}" for w, c in zip(sentence_windows(sentences, reach=2), context)]
-    return np.array([[bool(unmatched_names(named(claim), text)) for text in said] for claim in claims],
-                    dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip
+    return np.array([[any(n.lower() not in common for n in unmatched_names(named(claim), text)) for text in said]
+                     for claim in claims], dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip

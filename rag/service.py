@@ -329,7 +329,9 @@ class Assistant:
         support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
         support[names_someone_else(claims, meant, people)] = 0.0
         support[figures_not_in(claims, sentences, [times[k] for k in keys])] = 0.0
-        support[names_not_in(claims, sentences, context, proper_nouns(list(article.values())))] = 0.0
+        texts = list(article.values())
+        common = frozenset(w for t in texts for w in re.findall(r"\b[a-z][\w’'-]+", t))  # words written in lower case
+        support[names_not_in(claims, sentences, context, proper_nouns(texts), common)] = 0.0
 
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
