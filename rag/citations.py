@@ -40,6 +40,9 @@ class DraftSentence:
     markers: tuple[int, ...]  # as written by the composer (1-based passage numbers)
 
 
+_MARKER_VERB = r"[a-z]+s\b"  # "[4] marks ...", "[2] concludes ...": a verb in the third person, not "iPhone" or "eBay"
+
+
 def parse_draft(text: str) -> list[DraftSentence]:
     """Split a draft into sentences and the markers each carries (markers after a sentence
     belong to it; markers inside it too).
@@ -63,7 +66,8 @@ def parse_draft(text: str) -> list[DraftSentence]:
     text = _SOURCE_AS_SUBJECT.sub(_claim_first, text.strip())
     # Move markers that follow the full stop in front of it, so sentences split cleanly.
     # (also past closing quotes: 'more powerful." [2]' keeps [2] with its sentence)
-    text = re.sub(r"([.!?][\"'”’)]*)((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)(?!\s*[a-z])", r"\2\1", text)
+    # (not when a verb follows: "[3] concludes two days ..." made the marker the next sentence's subject)
+    text = re.sub(r"([.!?][\"'”’)]*)((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)(?!\s*" + _MARKER_VERB + ")", r"\2\1", text)
     for s, e in split_sentences(text):
         piece = text[s:e]
         markers: list[int] = []
@@ -73,6 +77,8 @@ def parse_draft(text: str) -> list[DraftSentence]:
                     markers.append(int(n))
         clean = MARKER.sub("", piece).strip()
         clean = re.sub(r"\s+([.!?,;:])", r"\1", clean)
+        if re.match(r"\s*\[\d", piece) and re.match(_MARKER_VERB, clean):  # "[4] marks the first ...": the marker was its subject
+            clean = "This " + clean
         if clean and re.search(r"\w", clean):
             out.append(DraftSentence(clean, tuple(markers)))
         elif markers and out:  # a stray marker on its own line belongs to the sentence before
@@ -91,8 +97,8 @@ _ABOUT_SOURCES = re.compile(
 def _without_asides(sentences: list[DraftSentence]) -> list[DraftSentence]:
     """The draft without sentences about the sources (unless nothing else would remain); a
     "He" that opens the next sentence gets the name the dropped one gave ("Sources quote
-    Antony Blinken. He addresses ..."). A sentence whose subject was a marker ("[3] marks
-    the first instance ...") opens with "This" once the marker is read as its citation.
+    Antony Blinken. He addresses ..."). (A sentence whose subject was a marker, "[3] marks
+    the first instance ...", already opens with "This": parse_draft.)
 
     >>> [(s.text, s.markers) for s in parse_draft("Sources [1][2] quote Antony Blinken. He addresses the war [1]. "
     ...                                            "[2] marks the first such talks. Talks ended [2].")]
@@ -108,8 +114,6 @@ def _without_asides(sentences: list[DraftSentence]) -> list[DraftSentence]:
             continue
         if named and re.match(r"(?:He|She)\b", s.text):
             s = DraftSentence(named + s.text[s.text.index(" "):], s.markers)
-        elif s.text[:1].islower():
-            s = DraftSentence("This " + s.text, s.markers)
         named = None
         out.append(s)
     return out

@@ -69,6 +69,9 @@ def test_sentences_about_the_sources_are_no_claims():
         ("This marks the first instance of convening in this format.", (4,)),
         ("The meeting was productive.", (3,)),
     ]
+    # a sentence that starts in lower case on its own (a quoted article sentence) keeps its words
+    quoted = " ".join(s.text for s in parse_draft("Sales rose. [1] iPhone sales fell. [2] eBay said so. [1]"))
+    assert "This" not in quoted and "iPhone sales fell" in quoted and "eBay said so" in quoted
     alone = parse_draft("The articles [1][2] mention the NATO-Ukraine Council.")
     assert [(s.text, s.markers) for s in alone] == [("The articles mention the NATO-Ukraine Council.", (1, 2))]
 
