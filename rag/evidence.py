@@ -261,9 +261,8 @@ def denies(claims: list[str], sentences: list[PassageSentence], *, both: bool = 
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
-
-
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\b")
 _UNIT = re.compile(r"(?i)\b(?:thousands?|millions?|billions?|trillions?|dollars?|euros?|pounds?)\b|[$€£]")
 _CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
 
@@ -278,7 +277,8 @@ def figures(text: str) -> set[str]:
     (True, ['77', 'euro', 'million'])
     """
     out = {m.group(1) for m in _MONTH.finditer(text)}
-    out |= {_CURRENCY.get(m.group(0).lower().rstrip("s"), m.group(0).lower().rstrip("s")) for m in _UNIT.finditer(text)}
+    units = {m.group(0).lower().rstrip("s") for m in _UNIT.finditer(text)}  # "billions" -> "billion", "$" -> "dollar"
+    out |= {_CURRENCY.get(u, u) for u in units}
     for m in _NUMBER.finditer(text):
         n = m.group(0)
         out.add(n.replace(",", ""))
@@ -300,9 +300,6 @@ def article_times(text: str, date: str | None) -> set[str]:
     if date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
         out |= {date[:4], _MONTHS[int(date[5:7]) - 1]}
     return out
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def figures_not_in(claims: list[str], sentences: list[PassageSentence], times: list[set[str]]) -> np.ndarray:
@@ -576,9 +573,10 @@ def window_people(sentences: list[PassageSentence], before: list[str], people: s
 
 def names_someone_else(claims: list[str], window_people: list[set[str]], people: set[str]) -> np.ndarray:
     """mask[i, j]: claim i names a speaker (one of `people`) whom sentence j's window
-    neither names nor means, while the window names or means someone the claim does not. "Stoltenberg said there
-    is strong bipartisan support" is not supported by "Blinken said that there is strong
-    bipartisan support", however close the two read; a window with no speaker is not judged.
+    neither names nor means, while the window names or means someone the claim does not.
+    "Stoltenberg said there is strong bipartisan support" is not supported by "Blinken said
+    that there is strong bipartisan support", however close the two read; a window with no
+    speaker is not judged.
 
     `window_people[j]`: the people named in sentence j's window or meant by its he/she.
 
