@@ -289,14 +289,14 @@ def figures(text: str) -> set[str]:
     return out
 
 
-def article_times(text: str, date: str | None) -> set[str]:
-    """What a claim may say of when without its sentence saying it: the years an article
-    names anywhere ("In early 2024, ...") and its date's year and month.
+def article_times(years: frozenset[str], date: str | None) -> set[str]:
+    """What a claim may say of when without its sentence saying it: the years its article
+    names anywhere ("In early 2024, ..."; ArticleFacts.years) and its date's year and month.
 
-    >>> sorted(article_times("In early 2024, NATO met. It had 32 members.", "2023-11-29"))
+    >>> sorted(article_times(article_facts("In early 2024, NATO met. It had 32 members.").years, "2023-11-29"))
     ['2023', '2024', 'Nov']
     """
-    out = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    out = set(years)
     if date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
         out |= {date[:4], _MONTHS[int(date[5:7]) - 1]}
     return out
@@ -709,3 +709,31 @@ def names_not_in(claims: list[str], sentences: list[PassageSentence], context: l
     said = [f"{w} {c}" for w, c in zip(sentence_windows(sentences, reach=2), context)]
     return np.array([[any(n.lower() not in common for n in unmatched_names(named(claim), text)) for text in said]
                      for claim in claims], dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What the verifier and the refusal rules read from a whole article, derived once per
+    article version: its text, who holds which role (roles_named), its speakers (speakers),
+    the words it capitalises mid-sentence (proper_nouns), the words it writes in lower case,
+    and the years it names."""
+
+    text: str
+    roles: dict[str, set[str]]
+    speakers: frozenset[str]
+    proper: frozenset[str]
+    lower: frozenset[str]
+    years: frozenset[str]
+
+
+def article_facts(text: str) -> ArticleFacts:
+    """The facts of one article (see ArticleFacts).
+
+    >>> f = article_facts("Minister Ana Diaz said so in 2024. The alliance met Turkey and Diaz.")
+    >>> f.roles, sorted(f.speakers), sorted(f.proper), sorted(f.years), "alliance" in f.lower
+    ({'Diaz': {'minister'}}, ['Diaz'], ['ana', 'diaz', 'turkey'], ['2024'], True)
+    """
+    return ArticleFacts(
+        text=text, roles=roles_named(text), speakers=frozenset(speakers(text)), proper=frozenset(proper_nouns([text])),
+        lower=frozenset(re.findall(r"\b[a-z][\w’'-]+", text)), years=frozenset(re.findall(r"\b(?:19|20)\d\d\b", text)),
+    )  # fmt: skip

@@ -24,9 +24,9 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, article_times, content_terms, denies, figures_not_in, lacks_answer_type, names_apart,
-    names_not_in, names_someone_else, passage_sentences, person_meant, proper_nouns, rerank_passages, roles_named,
-    says_nothing_of, sentence_windows, speakers, support_matrix, unmatched_names, window_people, without_source_pointer,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies, figures_not_in,
+    lacks_answer_type, names_apart, names_not_in, names_someone_else, passage_sentences, person_meant, rerank_passages,
+    says_nothing_of, sentence_windows, support_matrix, unmatched_names, window_people, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
@@ -40,7 +40,7 @@ ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer 
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
-ARTICLE_CACHE_SIZE = 256  # cleaned article texts kept for the names rule (_article_people)
+ARTICLE_CACHE_SIZE = 256  # articles whose facts are kept for the refusal rules and the verifier (_article)
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
 
 
@@ -58,7 +58,7 @@ class Assistant:
             settings.pop("config_file", None), data_dir=data_dir, backend=backend, **settings
         )
         self._sentence_vectors: dict[str, np.ndarray] = {}
-        self._article_texts: dict[tuple[str, str], tuple[str, dict[str, set[str]]]] = {}  # see _article_people
+        self._articles: dict[tuple[str, str], ArticleFacts] = {}  # see _article
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -225,7 +225,7 @@ class Assistant:
                 break
             c = passages[r.sentence.passage].chunk
             window, meant = window_of[(r.sentence.passage, r.sentence.start)]
-            _, roles_of = self._article_people(c.article_id, c.version)
+            roles_of = self._article(c.article_id, c.version).roles
             # "Okafor said ..." is the mayor's word when the article introduced "Mayor Daniel Okafor"
             roles = [role for person, held in roles_of.items()
                      if person == meant or person in window for role in sorted(held)]  # fmt: skip
@@ -240,20 +240,19 @@ class Assistant:
         for j, (s, window) in enumerate(zip(sentences, sentence_windows(sentences))):
             first = sentences[j - 1] if j and sentences[j - 1].passage == s.passage else s
             c = passages[s.passage].chunk
-            article, _ = self._article_people(c.article_id, c.version)
+            article = self._article(c.article_id, c.version).text
             out.append((window, person_meant(window, article[:first.start])))
         return out
 
-    def _article_people(self, article_id: str, version: str) -> tuple[str, dict[str, set[str]]]:
-        """An article's cleaned text and who holds which role in it (rag.evidence.roles_named),
-        read from the store once per article version."""
+    def _article(self, article_id: str, version: str) -> ArticleFacts:
+        """An article's cleaned text and what the rules read from it (rag.evidence.ArticleFacts),
+        read from the store and derived once per article version."""
         key = (article_id, version)
-        found = self._article_texts.get(key)
+        found = self._articles.get(key)
         if found is None:
-            if len(self._article_texts) >= ARTICLE_CACHE_SIZE:
-                self._article_texts.clear()
-            text = self.article_text(article_id) or ""
-            found = self._article_texts[key] = (text, roles_named(text))
+            if len(self._articles) >= ARTICLE_CACHE_SIZE:
+                self._articles.clear()
+            found = self._articles[key] = article_facts(self.article_text(article_id) or "")
         return found
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
@@ -317,21 +316,20 @@ class Assistant:
         """Zero support[i, j] where sentence j reads close to claim i but does not say it
         (rag.evidence): names in common only, the opposite (and then no other sentence may
         stand in), the words of another speaker, other numbers or months, other names."""
-        keys = [(c.article_id, c.version, c.date) for c in (passages[s.passage].chunk for s in sentences)]
-        article = {k: self._article_people(k[0], k[1])[0] for k in set(keys)}  # each sentence's article text
-        times = {k: article_times(text, k[2]) for k, text in article.items()}
-        people = set().union(*map(speakers, article.values()))
-        meant = window_people(sentences, [article[k][: s.start] for k, s in zip(keys, sentences)], people)
-        context = [f"{passages[s.passage].chunk.title} {' '.join(m)} {' '.join(times[k])}"
-                   for s, m, k in zip(sentences, meant, keys)]  # fmt: skip
+        chunks = [passages[s.passage].chunk for s in sentences]
+        facts = [self._article(c.article_id, c.version) for c in chunks]  # each sentence's article
+        times = [article_times(f.years, c.date) for f, c in zip(facts, chunks)]
+        people = set().union(*(f.speakers for f in facts))
+        meant = window_people(sentences, [f.text[: s.start] for f, s in zip(facts, sentences)], people)
+        context = [f"{c.title} {' '.join(m)} {' '.join(t)}" for c, m, t in zip(chunks, meant, times)]
         said_not = denies(claims, sentences, both=False) & (support >= self.pipeline.support_threshold)
         support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
         support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
         support[names_someone_else(claims, meant, people)] = 0.0
-        support[figures_not_in(claims, sentences, [times[k] for k in keys])] = 0.0
-        texts = list(article.values())
-        common = frozenset(w for t in texts for w in re.findall(r"\b[a-z][\w’'-]+", t))  # words written in lower case
-        support[names_not_in(claims, sentences, context, proper_nouns(texts), common)] = 0.0
+        support[figures_not_in(claims, sentences, times)] = 0.0
+        proper = set().union(*(f.proper for f in facts))
+        common = frozenset().union(*(f.lower for f in facts))  # words the articles also write in lower case
+        support[names_not_in(claims, sentences, context, proper, common)] = 0.0
 
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
