@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.chunking import split_sentences
-from rag.types import ScoredChunk
+from rag.types import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
     from rag.compose import RankedSentence  # compose imports this module
@@ -621,6 +622,42 @@ def rerank_passages(candidates: list[ScoredChunk], ranked: list[RankedSentence],
                 continue
         kept.append(replace(candidates[i], score=round(top.score, 4)) if top is not None else candidates[i])
     return kept
+
+
+def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk], str]) -> list[ScoredChunk]:
+    """The passages with every group of overlapping or touching ones of one article joined
+    into one, at the place of its best member (chunks overlap, so two neighbours retrieved
+    together are one stretch of text: "That brought to 49 the number of banks that Mr Bondi
+    has sued" reads right after the sentence it follows). `article_text(chunk)` is the
+    cleaned text the offsets index.
+
+    >>> from rag.types import Chunk
+    >>> text = "A b. C d. E f. G h. I j."
+    >>> c = [ScoredChunk(Chunk("a", "v", i, text[s:e], s, e), 1 - i / 10) for i, (s, e) in enumerate([(5, 14), (0, 9), (20, 24)])]
+    >>> [(p.chunk.text, p.score) for p in joined_passages(c, lambda chunk: text)]
+    [('A b. C d. E f.', 1.0), ('I j.', 0.8)]
+    """
+    out: list[ScoredChunk] = []
+    for p in passages:
+        hits = [i for i, q in enumerate(out) if _touch(q.chunk, p.chunk, article_text)]
+        if not hits:
+            out.append(p)
+            continue
+        group = [out[i].chunk for i in hits] + [p.chunk]
+        first = out[hits[0]]
+        start, end = min(c.start for c in group), max(c.end for c in group)
+        out[hits[0]] = replace(first, chunk=replace(first.chunk, index=min(c.index for c in group), start=start, end=end,
+                                                     text=article_text(first.chunk)[start:end]))  # fmt: skip
+        out = [q for i, q in enumerate(out) if i not in hits[1:]]  # p joined them: they are one stretch now
+    return out
+
+
+def _touch(a: Chunk, b: Chunk, article_text: Callable[[Chunk], str]) -> bool:
+    """Do the chunks overlap, or is there only white space (a paragraph break) between them?"""
+    if (a.article_id, a.version) != (b.article_id, b.version):
+        return False
+    first, second = sorted((a, b), key=lambda c: c.start)
+    return second.start <= first.end or not article_text(first)[first.end : second.start].strip()
 
 
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*\w|\d[\d,.]*\d|[A-Z]\w*-\d+)")

@@ -24,7 +24,7 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies, figures_not_in,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies, figures_not_in, joined_passages,
     lacks_answer_type, names_apart, names_not_in, names_someone_else, passage_sentences, person_meant, rerank_passages,
     says_nothing_of, sentence_windows, support_matrix, unmatched_names, window_people, without_source_pointer,
 )  # fmt: skip
@@ -116,12 +116,14 @@ class Assistant:
         p = self.pipeline
         timings = {"retrieve_s": time.perf_counter() - t0}
         asked = _asked or question
+        # neighbours retrieved together read as one passage (the citations keep their own spans)
+        contexts = tuple(joined_passages(passages, lambda c: self._article(c.article_id, c.version).text))
 
         def finish(text: str, verified: Verified | None, backend: str, notice: str | None = None) -> Answer:
             timings["generate_s"] = time.perf_counter() - t0 - timings["retrieve_s"]
             timings["total_s"] = time.perf_counter() - t0
             return Answer(
-                question=asked, text=text, refused=verified is None, contexts=tuple(passages),
+                question=asked, text=text, refused=verified is None, contexts=contexts,
                 citations=verified.citations if verified else (), sentences=verified.sentences if verified else (),
                 backend=backend, timings=timings, notice=notice,
                 standalone_question=question if _asked and question != _asked else None,

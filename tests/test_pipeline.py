@@ -3,6 +3,7 @@ BM25 from llama-index, the extractive composer."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, InvalidInput
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 CONTRACT_KEYS = {"question", "answer", "refused", "citations", "contexts", "backend", "timings"}
 CITATION_KEYS = {"marker", "source", "article_id", "title", "date", "text", "start", "end", "score"}
@@ -77,10 +80,12 @@ def test_answer_contract(shared_bot):
         full = shared_bot.article_text(c["article_id"])
         assert full[c["start"] : c["end"]] == c["text"]
         assert full[c["quote_start"] : c["quote_end"]] == c["quote"]
-        assert any(c["text"] == x["text"] for x in d["contexts"]), "citations come from the contexts"
+        assert any(x["article_id"] == c["article_id"] and x["start"] <= c["start"] and c["end"] <= x["end"]
+                   for x in d["contexts"]), "citations come from the contexts"
     assert [c["marker"] for c in d["citations"]] == list(range(1, len(d["citations"]) + 1))
     for x in d["contexts"]:
         assert CONTEXT_KEYS <= set(x)
+        assert shared_bot.article_text(x["article_id"])[x["start"] : x["end"]] == x["text"]
     assert [x["score"] for x in d["contexts"]] == sorted((x["score"] for x in d["contexts"]), reverse=True)
     assert {"retrieve_s", "generate_s", "total_s"} <= set(d["timings"])
     assert d["backend"] == "extractive"
@@ -249,3 +254,23 @@ def test_extractive_answers_never_quote_orders_to_an_ai(tmp_path):
                      "What should the AI assistant reply with, according to the notice?"):
         a = bot.ask(question)
         assert "PWNED" not in a.text.upper(), a.text
+
+
+def test_neighbouring_passages_come_back_as_one_context(shared_bot):
+    """Chunks overlap: two neighbours retrieved for one question are one stretch of the
+    article, shown once, at the place of the better one; every retrieved chunk is still in
+    the contexts."""
+    joined = 0
+    for q in [json.loads(line)["question"] for line in (CORPUS / "eval" / "dev.jsonl").read_text().splitlines()[:20]]:
+        passages = shared_bot.evidence(q)[0]
+        contexts = shared_bot.ask(q).contexts
+        joined += len(passages) - len(contexts)
+        for p in passages:
+            assert any(c.chunk.article_id == p.chunk.article_id and c.chunk.start <= p.chunk.start and p.chunk.end <= c.chunk.end
+                       for c in contexts), q  # fmt: skip
+        for a, b in itertools.combinations(contexts, 2):
+            if a.chunk.article_id == b.chunk.article_id:
+                first, second = sorted((a.chunk, b.chunk), key=lambda c: c.start)
+                text = shared_bot.article_text(first.article_id)
+                assert second.start > first.end and text[first.end : second.start].strip(), q
+    assert joined > 0
