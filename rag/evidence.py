@@ -466,11 +466,15 @@ _ROLE = re.compile(rf"(?i)\b({_ROLES})\b")
 _ROLE_OF = re.compile(rf"\b((?i:{_ROLES}))\s+(?:[A-Z][\w’'-]+\s+){{0,2}}([A-Z][\w’'-]+)\b(?!\s+[A-Z])")
 
 
-def names_apart(question: str, windows: list[str]) -> list[str]:
+def names_apart(question: str, windows: list[str], leads: list[str] | None = None) -> list[str]:
     """The question's names (see unmatched_names) and roles ("foreign minister") when no
     single window mentions them all, else []. "What did Zelensky say at Vilnius?" is not
     answered by one sentence about Zelensky and another about Vilnius, nor "What did
     Hungary's foreign minister say?" by one on Hungary and another on Turkey's minister.
+
+    `leads[i]`, the opening of window i's article, counts for every name but the one the
+    question asks to have spoken ("What did Sara Lind say ..."): a news lead names who and
+    what the whole story is about, and later sentences say "the firm" or "Mr Bondi".
 
     >>> names_apart("What did Zelensky say at Vilnius?", ["Zelensky will attend.", "At Vilnius, no invitation."])
     ['Zelensky', 'Vilnius']
@@ -480,18 +484,33 @@ def names_apart(question: str, windows: list[str]) -> list[str]:
     ['Hakan Fidan', 'Blinken']
     >>> names_apart("What did Hungary's foreign minister say?", ["Hungary waits.", "Turkey's Foreign Minister spoke."])
     ['Hungary', 'minister']
+    >>> names_apart("How much did BA's surcharge raise in London?", ["The firm's surcharge raised £10m."], ["London: BA said ..."])
+    []
+    >>> names_apart("What did Lind say about Boston?", ["Wanjiru will run in Boston."], ["Lind was third."])
+    ['Lind', 'Boston']
     """
     roles = list(dict.fromkeys(m.group(1).lower() for m in _ROLE.finditer(question)))
+    speakers = {m.group(1) or m.group(2) for m in _ASKED_SPEAKER.finditer(question)}
 
-    def names_all(window: str) -> bool:
-        return not unmatched_names(question, window) and all(re.search(rf"(?i)\b{r}", window) for r in roles)
+    def names_all(window: str, lead: str) -> bool:
+        missing = unmatched_names(question, f"{window} {lead}")
+        unsaid = [n for n in unmatched_names(question, window) if any(n in s for s in speakers)]
+        return not missing and not unsaid and all(re.search(rf"(?i)\b{r}", f"{window} {lead}") for r in roles)
 
-    if not windows or any(names_all(w) for w in windows):
+    if not windows or any(names_all(w, ld) for w, ld in zip(windows, leads or [""] * len(windows))):
         return []
     # each name whole ("Hakan Fidan", not "Hakan", "Fidan"), in the question's order
     words = "|".join(re.escape(n) for n in sorted(set(unmatched_names(question, "")), key=len, reverse=True))
     names = [m.group(0) for m in re.finditer(rf"\b(?:{words})(?:\s+(?:{words}))*\b", question)] if words else []
     return list(dict.fromkeys(names)) + roles
+
+
+# "What did Sara Lind say", "according to Stoltenberg": the person whose words are asked for
+_ASKED_SPEAKER = re.compile(
+    r"\b(?:did|does|do|has|have|had|would|will)\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+"
+    r"(?:say|tell|think|believe|claim|argue|warn|mean|call|want|describe|see|expect|predict|suggest|admit|insist)\b"
+    r"|\baccording to\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)"
+)
 
 
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|[Hh]im)\b")
@@ -667,7 +686,9 @@ _NOT_NAMES = frozenset(
 )
 _DEMONYM = re.compile(r"(?:ian|ish|ese|an|i)$")
 _ALIASES = {"u.s": ("united states", "america", "washington"), "us": ("united states", "u.s", "america"),
-            "uk": ("united kingdom", "britain", "british", "u.k"), "eu": ("european union",)}  # fmt: skip
+            "america": ("us", "u.s", "united states"), "american": ("us", "u.s", "united states", "america"),
+            "uk": ("united kingdom", "britain", "british", "u.k"), "britain": ("uk", "u.k", "united kingdom"),
+            "british": ("uk", "u.k", "united kingdom", "britain"), "eu": ("european union",)}  # fmt: skip
 
 
 def unmatched_names(question: str, evidence_text: str) -> list[str]:
@@ -703,7 +724,7 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
 def _mentioned(word: str, text: str) -> bool:
     if re.search(rf"(?<!\w){re.escape(word)}", text):
         return True
-    if any(a in text for a in _ALIASES.get(word.strip("."), ())):
+    if any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in _ALIASES.get(word.strip("."), ())):
         return True
     if "-" in word and not any(ch.isdigit() for ch in word):
         parts = [p for p in word.split("-") if len(p) >= 3]

@@ -39,6 +39,7 @@ from vectorstore.base import ArticleRecord, Where
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
+LEAD_CHARS = 300  # an article's opening, which names who and what the whole story is about (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 ARTICLE_CACHE_SIZE = 256  # articles whose facts are kept for the refusal rules and the verifier (_article)
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
@@ -208,17 +209,18 @@ class Assistant:
         wanted = lacks_answer_type(question, near)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
-        apart = names_apart(question, self._near_windows(passages, ranked, records))
+        windows = self._near_windows(passages, ranked, records)
+        apart = names_apart(question, [w for w, _ in windows], [lead for _, lead in windows])
         if apart:
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."
         return None
 
     def _near_windows(self, passages: list[ScoredChunk], ranked: list[RankedSentence],
-                      records: dict[str, ArticleRecord]) -> list[str]:
+                      records: dict[str, ArticleRecord]) -> list[tuple[str, str]]:
         """The best sentences (NAMES_SENTENCES within NAMES_MARGIN of the best), each in its
         window with its article's title, date and byline, the person a he/she in it means and
-        the roles the article gives the people it names."""
+        the roles the article gives the people it names; and beside each, its article's lead."""
         sentences = passage_sentences(passages)
         window_of = dict(zip(((s.passage, s.start) for s in sentences), self._windows(passages, sentences)))
         out = []
@@ -227,11 +229,12 @@ class Assistant:
                 break
             c = passages[r.sentence.passage].chunk
             window, meant = window_of[(r.sentence.passage, r.sentence.start)]
-            roles_of = self._article(c.article_id, c.version).roles
+            facts = self._article(c.article_id, c.version)
             # "Okafor said ..." is the mayor's word when the article introduced "Mayor Daniel Okafor"
-            roles = [role for person, held in roles_of.items()
+            roles = [role for person, held in facts.roles.items()
                      if person == meant or person in window for role in sorted(held)]  # fmt: skip
-            out.append(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}")
+            said = f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}"
+            out.append((said, facts.text[:LEAD_CHARS]))
         return out
 
     def _windows(self, passages: list[ScoredChunk], sentences: list[PassageSentence]) -> list[tuple[str, str | None]]:

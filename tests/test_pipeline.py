@@ -242,6 +242,33 @@ def other_domain_bot(tmp_path_factory):
     return bot
 
 
+@pytest.mark.parametrize(
+    "question, fact, article",
+    [
+        # the lead names the company; the answering sentences say "BA" and "the firm"
+        ("How much is British Airways' fuel surcharge on long-haul flights now?", "£10", "business_004"),
+        ("Which company beat Pernod Ricard to buying the whisky maker Glenmorangie?", "LVMH", "business_005"),
+        # "America" is the "US" of the article
+        ("What was America's trade deficit with China in 2004?", "$162bn", "business_024"),
+    ],
+)
+def test_names_the_lead_gives_count_for_the_whole_article(bbc_bot, question, fact, article):
+    """BBC articles name who the story is about in the lead and say "BA", "the firm", "Mr
+    Bondi" further down: the names of a question may meet in the lead and the answering
+    sentence (before, these were refused: "No passage that answers well mentions ...")."""
+    _assert_cites(bbc_bot.ask(question), fact, article)
+
+
+@pytest.fixture(scope="module")
+def bbc_bot(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bbc")
+    for name in ("business_004", "business_005", "business_017", "business_024"):
+        shutil.copy(CORPUS.parent / "bench" / "data" / "bbc" / f"{name}.txt", folder)
+    bot = Assistant(data_dir=tmp_path_factory.mktemp("bbc-store"), backend="extractive")
+    assert bot.ingest([folder]).added == 4
+    return bot
+
+
 def test_extractive_answers_never_quote_orders_to_an_ai(tmp_path):
     """The extractive answer quotes sentences verbatim: one that gives orders to an AI is
     never among them (quoted, it would pass the order on to whoever reads the answer)."""
