@@ -655,6 +655,8 @@ def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk],
     >>> c = [ScoredChunk(Chunk("a", "v", i, text[s:e], s, e), 1 - i / 10) for i, (s, e) in enumerate([(5, 14), (0, 9), (20, 24)])]
     >>> [(p.chunk.text, p.score) for p in joined_passages(c, lambda chunk: text)]
     [('A b. C d. E f.', 1.0), ('I j.', 0.8)]
+    >>> [p.chunk.text for p in joined_passages(c, lambda chunk: "X" + text)]  # another version of the text
+    ['C d. E f.', 'A b. C d.', 'I j.']
     """
     out: list[ScoredChunk] = []
     for p in passages:
@@ -672,11 +674,15 @@ def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk],
 
 
 def _touch(a: Chunk, b: Chunk, article_text: Callable[[Chunk], str]) -> bool:
-    """Do the chunks overlap, or is there only white space (a paragraph break) between them?"""
+    """Do the chunks overlap, or is there only white space (a paragraph break) between them?
+    Never when the text at hand is not the one they were cut from (re-ingested meanwhile)."""
     if (a.article_id, a.version) != (b.article_id, b.version):
         return False
+    text = article_text(a)
+    if any(text[c.start : c.end] != c.text for c in (a, b)):
+        return False
     first, second = sorted((a, b), key=lambda c: c.start)
-    return second.start <= first.end or not article_text(first)[first.end : second.start].strip()
+    return second.start <= first.end or not text[first.end : second.start].strip()
 
 
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*\w|\d[\d,.]*\d|[A-Z]\w*-\d+)")
