@@ -673,6 +673,30 @@ def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk],
     return out
 
 
+def with_following(passage: ScoredChunk, article_text: str, chars: int) -> ScoredChunk:
+    """The passage grown by the whole sentences that follow it in the article, up to `chars`
+    characters (at least one sentence): the point a news sentence makes often goes on in the
+    next one ("That brought to 49 the number of banks that Mr Bondi has sued").
+
+    >>> from rag.types import Chunk
+    >>> text = "Bondi sued Morgan Stanley. That brought the count to 49. Banks object. Rain fell."
+    >>> p = ScoredChunk(Chunk("a", "v", 0, text[:26], 0, 26), 0.9)
+    >>> with_following(p, text, 45).chunk.text
+    'Bondi sued Morgan Stanley. That brought the count to 49. Banks object.'
+    >>> with_following(p, text, 1).chunk.text
+    'Bondi sued Morgan Stanley. That brought the count to 49.'
+    """
+    c = passage.chunk
+    if chars <= 0 or article_text[c.start : c.end] != c.text:
+        return passage
+    end = c.end
+    for _, e in split_sentences(article_text[c.end :], offset=c.end):
+        if end > c.end and e - c.end > chars:
+            break
+        end = e
+    return replace(passage, chunk=replace(c, end=end, text=article_text[c.start : end]))
+
+
 def _touch(a: Chunk, b: Chunk, article_text: Callable[[Chunk], str]) -> bool:
     """Do the chunks overlap, or is there only white space (a paragraph break) between them?
     Never when the text at hand is not the one they were cut from (re-ingested meanwhile)."""

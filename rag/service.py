@@ -24,9 +24,10 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies, figures_not_in, joined_passages,
-    lacks_answer_type, names_apart, names_not_in, names_someone_else, passage_sentences, person_meant, rerank_passages,
-    says_nothing_of, sentence_windows, support_matrix, unmatched_names, window_people, without_source_pointer,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
+    figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
+    passage_sentences, person_meant, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
+    unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
@@ -39,6 +40,7 @@ from vectorstore.base import ArticleRecord, Where
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
+FOLLOWING_CHARS = 400  # the best passage comes with this much of what follows it (_contexts)
 LEAD_CHARS = 300  # an article's opening, which names who and what the whole story is about (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 ARTICLE_CACHE_SIZE = 256  # articles whose facts are kept for the refusal rules and the verifier (_article)
@@ -117,8 +119,7 @@ class Assistant:
         p = self.pipeline
         timings = {"retrieve_s": time.perf_counter() - t0}
         asked = _asked or question
-        # neighbours retrieved together read as one passage (the citations keep their own spans)
-        contexts = tuple(joined_passages(passages, lambda c: self._article(c.article_id, c.version).text))
+        contexts = tuple(self._contexts(passages))
 
         def finish(text: str, verified: Verified | None, backend: str, notice: str | None = None) -> Answer:
             timings["generate_s"] = time.perf_counter() - t0 - timings["retrieve_s"]
@@ -190,6 +191,15 @@ class Assistant:
         ranked = self._rank(focus, focus_vector, sentences)
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
         return passages, sentences, vectors, with_article_prior(ranked, passages, ARTICLE_PRIOR)
+
+    def _contexts(self, passages: list[ScoredChunk]) -> list[ScoredChunk]:
+        """The passages as the answer returns them: the best one with the sentences that
+        follow it (FOLLOWING_CHARS), and neighbours retrieved together joined into one
+        passage. The citations keep their own spans."""
+        if not passages:
+            return []
+        text = lambda c: self._article(c.article_id, c.version).text  # noqa: E731
+        return joined_passages([with_following(passages[0], text(passages[0].chunk), FOLLOWING_CHARS), *passages[1:]], text)
 
     def _rank(self, question: str, query_vector: np.ndarray, sentences: list[PassageSentence]) -> list[RankedSentence]:
         return rank_sentences(question, query_vector, sentences, self._embed_texts([s.text for s in sentences]),

@@ -286,12 +286,17 @@ def test_extractive_answers_never_quote_orders_to_an_ai(tmp_path):
 def test_neighbouring_passages_come_back_as_one_context(shared_bot):
     """Chunks overlap: two neighbours retrieved for one question are one stretch of the
     article, shown once, at the place of the better one; every retrieved chunk is still in
-    the contexts."""
-    joined = 0
+    the contexts. The best one comes with the sentences that follow it."""
+    joined = grown = 0
     for q in [json.loads(line)["question"] for line in (CORPUS / "eval" / "dev.jsonl").read_text().splitlines()[:20]]:
         passages = shared_bot.evidence(q)[0]
         contexts = shared_bot.ask(q).contexts
         joined += len(passages) - len(contexts)
+        best, first = passages[0].chunk, contexts[0].chunk
+        assert first.article_id == best.article_id and first.start <= best.start and best.end <= first.end, q
+        inside = [p.chunk.end for p in passages
+                  if p.chunk.article_id == first.article_id and first.start <= p.chunk.start <= first.end]  # fmt: skip
+        grown += first.end > max(inside)  # past every retrieved chunk it holds
         for p in passages:
             assert any(c.chunk.article_id == p.chunk.article_id and c.chunk.start <= p.chunk.start and p.chunk.end <= c.chunk.end
                        for c in contexts), q  # fmt: skip
@@ -300,4 +305,4 @@ def test_neighbouring_passages_come_back_as_one_context(shared_bot):
                 first, second = sorted((a.chunk, b.chunk), key=lambda c: c.start)
                 text = shared_bot.article_text(first.article_id)
                 assert second.start > first.end and text[first.end : second.start].strip(), q
-    assert joined > 0
+    assert joined > 0 and grown > 0
