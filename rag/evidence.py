@@ -266,6 +266,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _MONTH = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\b")
 _UNIT = re.compile(r"(?i)\b(?:thousands?|millions?|billions?|trillions?|dollars?|euros?|pounds?)\b|[$€£]")
 _CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
+_SCALED = re.compile(r"(?i)\d(?:[.,]\d+)*\s?(bn|m|tn|k)\b")
+_SCALE = {"k": "thousand", "m": "million", "bn": "billion", "tn": "trillion"}
 
 
 def figures(text: str) -> set[str]:
@@ -276,10 +278,13 @@ def figures(text: str) -> set[str]:
     ['11', '300', '300000', '9', 'Jul', 'thousand']
     >>> sorted(figures("$77 billion")) == sorted(figures("77 billion dollars")), sorted(figures("77 million euros"))
     (True, ['77', 'euro', 'million'])
+    >>> sorted(figures("$17m")) == sorted(figures("$17 million")), sorted(figures("£1.8bn"))
+    (True, ['1', '1.8', 'billion', 'pound'])
     """
     out = {m.group(1) for m in _MONTH.finditer(text)}
     units = {m.group(0).lower().rstrip("s") for m in _UNIT.finditer(text)}  # "billions" -> "billion", "$" -> "dollar"
     out |= {_CURRENCY.get(u, u) for u in units}
+    out |= {_SCALE[m.group(1).lower()] for m in _SCALED.finditer(text)}  # "$17m", "£1.8bn"
     for m in _NUMBER.finditer(text):
         n = m.group(0)
         out.add(n.replace(",", ""))
@@ -305,7 +310,8 @@ def article_times(years: frozenset[str], date: str | None) -> set[str]:
 
 def figures_not_in(claims: list[str], sentences: list[PassageSentence], times: list[set[str]]) -> np.ndarray:
     """mask[i, j]: claim i states a number or month that sentence j's wide window does not, nor
-    its article's times (`times[j]`, see article_times), or bounds a number the other way.
+    `times[j]` (what its article states for the whole story: its times, see article_times,
+    and the figures of its lead), or bounds a number the other way.
     "Russia has incurred more than 200,000 casualties" is not supported by "... has incurred
     more than 300,000 casualties", however close the two read, nor "the summit is on July
     19-21" by "the July summit", nor "fewer than 300,000" by "more than 300,000".
@@ -778,7 +784,7 @@ def names_not_in(claims: list[str], sentences: list[PassageSentence], context: l
                  common: frozenset[str] = frozenset()) -> np.ndarray:
     """mask[i, j]: claim i names something (a name past its first word, or a first word that
     `proper` knows as a name) that sentence j's wide window and `context[j]` (its article's
-    title, the people its he/she means) never mention. "Hungary has told Sweden that it
+    title and lead, the people its he/she means) never mention. "Hungary has told Sweden that it
     expects to ratify" is not supported by "Turkey has told Sweden that it expects to
     ratify", however close the two read. A capitalised word the articles also write in lower
     case (`common`: "the Alliance" / "the alliance") is no name.

@@ -25,7 +25,7 @@ from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
-    figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
+    figures, figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     passage_sentences, person_meant, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
@@ -336,12 +336,15 @@ class Assistant:
         times = [article_times(f.years, c.date) for f, c in zip(facts, chunks)]
         people = set().union(*(f.speakers for f in facts))
         meant = window_people(sentences, [f.text[: s.start] for f, s in zip(facts, sentences)], people)
-        context = [f"{c.title} {' '.join(m)} {' '.join(t)}" for c, m, t in zip(chunks, meant, times)]
+        # the lead names who and what the whole article is about ("He left Bullfrog in 1997" is
+        # Peter Molyneux's, named in the first sentence); its names and figures count everywhere
+        leads = [f.text[:LEAD_CHARS] for f in facts]
+        context = [f"{c.title} {lead} {' '.join(m)} {' '.join(t)}" for c, lead, m, t in zip(chunks, leads, meant, times)]
         said_not = denies(claims, sentences, both=False) & (support >= self.pipeline.support_threshold)
         support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
         support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
         support[names_someone_else(claims, meant, people)] = 0.0
-        support[figures_not_in(claims, sentences, times)] = 0.0
+        support[figures_not_in(claims, sentences, [t | figures(lead) for t, lead in zip(times, leads)])] = 0.0
         proper = set().union(*(f.proper for f in facts))
         common = frozenset().union(*(f.lower for f in facts))  # words the articles also write in lower case
         support[names_not_in(claims, sentences, context, proper, common)] = 0.0

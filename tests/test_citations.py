@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 
 from rag.citations import is_refusal, parse_draft, verify_citations
 from rag.evidence import PassageSentence
 from rag.types import Chunk, ScoredChunk
+
+BBC = Path(__file__).resolve().parent.parent / "bench" / "data" / "bbc"
 
 
 def _passages():
@@ -192,3 +197,31 @@ def test_another_name_is_not_support(shared_bot):
         for wrong in wrongs:
             v = shared_bot._verify(claim.format(*wrong), passages, sentences, vectors)
             assert not v.sentences[0].supported and not v.citations, wrong
+
+
+def test_the_lead_names_who_a_later_sentence_means(tmp_path):
+    """BBC style: the lead names "Leading British computer games maker Peter Molyneux", and
+    the sentence that holds the fact says "He left Bullfrog in 1997". A claim naming him is
+    supported by it (before, the names check wanted "Peter Molyneux" in the sentence's own
+    window); one naming a man of another article is not. "£1.8bn" states "£1.8 billion",
+    not "£1.8 million". Real embedder and store, two real BBC articles."""
+    from rag import Assistant
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("tech_100", "tech_082", "politics_085"):
+        shutil.copy(BBC / f"{name}.txt", folder)
+    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
+    assert bot.ingest([folder]).added == 3
+    cases = [
+        ("When did Peter Molyneux leave Bullfrog?", "{} left Bullfrog in 1997 to set up Lionhead Studios. [1]",
+         "Peter Molyneux", ["Fred Hasson"]),
+        ("What annual cost did Dan Lewis put on the regional development agencies?",
+         "According to Dan Lewis, the regional development agencies cost {} a year. [1]", "£1.8 billion",
+         ["£1.8 million", "£2.8 billion"]),
+    ]  # fmt: skip
+    for question, claim, right, wrongs in cases:
+        passages, sentences, vectors, _ = bot.evidence(question)
+        assert bot._verify(claim.format(right), passages, sentences, vectors).sentences[0].supported, right
+        for wrong in wrongs:
+            assert not bot._verify(claim.format(wrong), passages, sentences, vectors).sentences[0].supported, wrong
