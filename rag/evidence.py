@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -658,7 +658,8 @@ def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk],
 
     >>> from rag.types import Chunk
     >>> text = "A b. C d. E f. G h. I j."
-    >>> c = [ScoredChunk(Chunk("a", "v", i, text[s:e], s, e), 1 - i / 10) for i, (s, e) in enumerate([(5, 14), (0, 9), (20, 24)])]
+    >>> spans = [(5, 14), (0, 9), (20, 24)]
+    >>> c = [ScoredChunk(Chunk("a", "v", i, text[s:e], s, e), 1 - i / 10) for i, (s, e) in enumerate(spans)]
     >>> [(p.chunk.text, p.score) for p in joined_passages(c, lambda chunk: text)]
     [('A b. C d. E f.', 1.0), ('I j.', 0.8)]
     >>> [p.chunk.text for p in joined_passages(c, lambda chunk: "X" + text)]  # another version of the text
@@ -810,7 +811,8 @@ class ArticleFacts:
     """What the verifier and the refusal rules read from a whole article, derived once per
     article version: its text, who holds which role (roles_named), its speakers (speakers),
     the words it capitalises mid-sentence (proper_nouns), the words it writes in lower case,
-    and the years it names."""
+    the years it names, and its lead: the opening, which names who and what the whole story
+    is about, so "the firm" and "Mr Bondi" further down read as what it named."""
 
     text: str
     roles: dict[str, set[str]]
@@ -818,6 +820,10 @@ class ArticleFacts:
     proper: frozenset[str]
     lower: frozenset[str]
     years: frozenset[str]
+    lead: str
+
+
+LEAD_CHARS = 300  # an article's lead (ArticleFacts): its first sentences (docs/NOTES.md, "Another domain")
 
 
 def article_facts(text: str) -> ArticleFacts:
@@ -830,4 +836,5 @@ def article_facts(text: str) -> ArticleFacts:
     return ArticleFacts(
         text=text, roles=roles_named(text), speakers=frozenset(speakers(text)), proper=frozenset(proper_nouns([text])),
         lower=frozenset(re.findall(r"\b[a-z][\w’'-]+", text)), years=frozenset(re.findall(r"\b(?:19|20)\d\d\b", text)),
+        lead=text[:LEAD_CHARS],
     )  # fmt: skip

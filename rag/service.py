@@ -34,14 +34,13 @@ from rag.followup import absolute_dates, last_user_turn, resolve_references, rew
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
 from rag.prompting import gives_orders
 from rag.settings import Settings, load_settings
-from rag.types import Answer, IngestSummary, ScoredChunk
+from rag.types import Answer, Chunk, IngestSummary, ScoredChunk
 from vectorstore.base import ArticleRecord, Where
 
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 FOLLOWING_CHARS = 400  # the best passage comes with this much of what follows it (_contexts)
-LEAD_CHARS = 300  # an article's opening, which names who and what the whole story is about (names_apart)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 ARTICLE_CACHE_SIZE = 256  # articles whose facts are kept for the refusal rules and the verifier (_article)
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
@@ -198,8 +197,12 @@ class Assistant:
         passage. The citations keep their own spans."""
         if not passages:
             return []
-        text = lambda c: self._article(c.article_id, c.version).text  # noqa: E731
-        return joined_passages([with_following(passages[0], text(passages[0].chunk), FOLLOWING_CHARS), *passages[1:]], text)
+
+        def text(c: Chunk) -> str:
+            return self._article(c.article_id, c.version).text
+
+        best = with_following(passages[0], text(passages[0].chunk), FOLLOWING_CHARS)
+        return joined_passages([best, *passages[1:]], text)
 
     def _rank(self, question: str, query_vector: np.ndarray, sentences: list[PassageSentence]) -> list[RankedSentence]:
         return rank_sentences(question, query_vector, sentences, self._embed_texts([s.text for s in sentences]),
@@ -244,7 +247,7 @@ class Assistant:
             roles = [role for person, held in facts.roles.items()
                      if person == meant or person in window for role in sorted(held)]  # fmt: skip
             said = f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}"
-            out.append((said, facts.text[:LEAD_CHARS]))
+            out.append((said, facts.lead))
         return out
 
     def _windows(self, passages: list[ScoredChunk], sentences: list[PassageSentence]) -> list[tuple[str, str | None]]:
@@ -338,7 +341,7 @@ class Assistant:
         meant = window_people(sentences, [f.text[: s.start] for f, s in zip(facts, sentences)], people)
         # the lead names who and what the whole article is about ("He left Bullfrog in 1997" is
         # Peter Molyneux's, named in the first sentence); its names and figures count everywhere
-        leads = [f.text[:LEAD_CHARS] for f in facts]
+        leads = [f.lead for f in facts]
         context = [f"{c.title} {lead} {' '.join(m)} {' '.join(t)}" for c, lead, m, t in zip(chunks, leads, meant, times)]
         said_not = denies(claims, sentences, both=False) & (support >= self.pipeline.support_threshold)
         support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
