@@ -697,7 +697,7 @@ def with_following(passage: ScoredChunk, article_text: str, chars: int) -> Score
     if chars <= 0 or article_text[c.start : c.end] != c.text:
         return passage
     end = c.end
-    for _, e in split_sentences(article_text[c.end :], offset=c.end):
+    for _, e in split_sentences(article_text[c.end : c.end + chars + 2000], offset=c.end):  # not the whole rest
         if end > c.end and e - c.end > chars:
             break
         end = e

@@ -255,7 +255,9 @@ def other_domain_bot(tmp_path_factory):
 def test_names_the_lead_gives_count_for_the_whole_article(bbc_bot, question, fact, article):
     """BBC articles name who the story is about in the lead and say "BA", "the firm", "Mr
     Bondi" further down: the names of a question may meet in the lead and the answering
-    sentence (before, these were refused: "No passage that answers well mentions ...")."""
+    sentence. Without the lead, the Glenmorangie question was refused ("No passage that
+    answers well mentions Pernod Ricard and Glenmorangie together"), and without the
+    aliases the America one ("never mention America")."""
     _assert_cites(bbc_bot.ask(question), fact, article)
 
 
