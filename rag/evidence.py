@@ -821,6 +821,7 @@ class ArticleFacts:
     lower: frozenset[str]
     years: frozenset[str]
     lead: str
+    lead_figures: frozenset[str]  # figures(lead)
 
 
 LEAD_CHARS = 300  # an article's lead (ArticleFacts): its first sentences (docs/NOTES.md, "Another domain")
@@ -836,5 +837,5 @@ def article_facts(text: str) -> ArticleFacts:
     return ArticleFacts(
         text=text, roles=roles_named(text), speakers=frozenset(speakers(text)), proper=frozenset(proper_nouns([text])),
         lower=frozenset(re.findall(r"\b[a-z][\w’'-]+", text)), years=frozenset(re.findall(r"\b(?:19|20)\d\d\b", text)),
-        lead=text[:LEAD_CHARS],
+        lead=text[:LEAD_CHARS], lead_figures=frozenset(figures(text[:LEAD_CHARS])),
     )  # fmt: skip

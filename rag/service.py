@@ -25,7 +25,7 @@ from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
-    figures, figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
+    figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     passage_sentences, person_meant, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
@@ -341,13 +341,12 @@ class Assistant:
         meant = window_people(sentences, [f.text[: s.start] for f, s in zip(facts, sentences)], people)
         # the lead names who and what the whole article is about ("He left Bullfrog in 1997" is
         # Peter Molyneux's, named in the first sentence); its names and figures count everywhere
-        leads = [f.lead for f in facts]
-        context = [f"{c.title} {lead} {' '.join(m)} {' '.join(t)}" for c, lead, m, t in zip(chunks, leads, meant, times)]
+        context = [f"{c.title} {f.lead} {' '.join(m)} {' '.join(t)}" for c, f, m, t in zip(chunks, facts, meant, times)]
         said_not = denies(claims, sentences, both=False) & (support >= self.pipeline.support_threshold)
         support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
         support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
         support[names_someone_else(claims, meant, people)] = 0.0
-        support[figures_not_in(claims, sentences, [t | figures(lead) for t, lead in zip(times, leads)])] = 0.0
+        support[figures_not_in(claims, sentences, [t | f.lead_figures for t, f in zip(times, facts)])] = 0.0
         proper = set().union(*(f.proper for f in facts))
         common = frozenset().union(*(f.lower for f in facts))  # words the articles also write in lower case
         support[names_not_in(claims, sentences, context, proper, common)] = 0.0
