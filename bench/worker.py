@@ -215,7 +215,6 @@ def build_store(args: dict[str, Any]) -> Result:
     p = build_pipeline(load_settings(data_dir=args["data_dir"], backend="extractive"))
     open_s = time.perf_counter() - t0
     t = time.perf_counter()
-    commit_many = getattr(p.store, "commit_articles", None)
     group: list[tuple[_Synthetic, list[Any]]] = []
 
     def flush() -> None:
@@ -223,11 +222,7 @@ def build_store(args: dict[str, Any]) -> Result:
             return
         chunks = [c for _, cs in group for c in cs]
         p.store.add_chunks(chunks, vectors[[c.index + rec.base for rec, cs in group for c in cs]])
-        if commit_many is not None:
-            commit_many([rec.record for rec, _ in group])
-        else:
-            for rec, _ in group:
-                p.store.commit_article(rec.record)
+        p.store.commit_articles([rec.record for rec, _ in group])
         p.store.bump_generation()
         group.clear()
 

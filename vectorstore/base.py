@@ -85,12 +85,9 @@ class Store(Protocol):
 
     def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
 
-    def commit_article(self, record: ArticleRecord) -> None:
-        """Make `record` (with its full text) the visible version of its article."""
-        ...
-
     def commit_articles(self, records: list[ArticleRecord]) -> None:
-        """commit_article for several records, in as few writes as the store allows."""
+        """Make each record (with its full text) the visible version of its article, in as few
+        writes as the store allows."""
         ...
 
     def remove_article(self, article_id: str) -> None:

@@ -122,9 +122,6 @@ class ChromaStore:
             got = self.meta.get(ids=[article_id], include=["documents"])
         return (got["documents"] or [None])[0] if got["ids"] else None
 
-    def commit_article(self, record: ArticleRecord) -> None:
-        self.commit_articles([record])
-
     def commit_articles(self, records: list[ArticleRecord]) -> None:
         """Several manifest records in one write (each becomes visible with its chunks)."""
         with self._errors("write"):
