@@ -212,7 +212,7 @@ def verify_citations(
         kept.append((claim, good))
 
     numbers: dict[int, int] = {}  # passage index -> new marker
-    quotes: dict[int, tuple[int, float]] = {}  # passage -> (best sentence j, score)
+    quotes: dict[int, list[tuple[int, float]]] = {}  # passage -> (supporting sentence j, score) per claim citing it
     out_sentences: list[AnswerSentence] = []
     parts: list[str] = []
     for claim, good in kept:
@@ -220,8 +220,7 @@ def verify_citations(
         for p, j, score in good:
             numbers.setdefault(p, len(numbers) + 1)
             markers.append(numbers[p])
-            if p not in quotes or score > quotes[p][1]:
-                quotes[p] = (j, score)
+            quotes.setdefault(p, []).append((j, score))
         markers = sorted(set(markers))
         out_sentences.append(AnswerSentence(claim.text, tuple(markers), supported=bool(markers)))
         parts.append(_with_markers(claim.text, markers))
@@ -229,13 +228,17 @@ def verify_citations(
     citations = []
     for p, marker in sorted(numbers.items(), key=lambda kv: kv[1]):
         c = passages[p].chunk
-        j, score = quotes[p]
-        q = sentences[j]
+        # The quote spans every sentence that supports a claim citing this passage, so a
+        # reader who opens [1] sees the words behind each sentence marked [1], not only the
+        # best one's; its score is the weakest of those claims' support.
+        spans = [sentences[j] for j, _ in quotes[p]]
+        q_start, q_end = min(s.start for s in spans), max(s.end for s in spans)
         citations.append(
             Citation(
                 marker=marker, source=c.source, article_id=c.article_id, title=c.title, date=c.date,
-                text=c.text, start=c.start, end=c.end, score=round(score, 4), quote=q.text,
-                quote_start=q.start, quote_end=q.end, publisher=publisher_of(c.article_id),
+                text=c.text, start=c.start, end=c.end, score=round(min(score for _, score in quotes[p]), 4),
+                quote=c.text[q_start - c.start : q_end - c.start], quote_start=q_start, quote_end=q_end,
+                publisher=publisher_of(c.article_id),
             )  # fmt: skip
         )
     return Verified(" ".join(parts), tuple(out_sentences), tuple(citations))

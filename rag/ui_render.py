@@ -88,7 +88,9 @@ def marker_link(n: int, citation: Citation | None, turn: int) -> str:
     """
     if citation is None:
         return f"[{n}]"
-    tip = escape(f"{citation.title}: “{citation.quote}”")
+    # whitespace folded: a blank line inside the chat's HTML would end it as Markdown
+    # (a quote that spans two paragraphs did)
+    tip = escape(f"{citation.title}: “{' '.join(citation.quote.split())}”")
     return f'<a class="rc-cite" href="#{source_anchor(turn, n)}" title="{tip}">[{n}]</a>'
 
 

@@ -39,6 +39,19 @@ def test_good_citations_are_kept_and_renumbered_in_order_of_use():
     assert all(s.supported for s in v.sentences)
 
 
+def test_a_passage_cited_by_two_sentences_quotes_the_support_of_both():
+    """Opening [1] shows the words behind every sentence marked [1], not only the best one's."""
+    passages, sents = _passages()
+    draft = parse_draft("Russia lost 300,000 troops [1]. Russia is weaker [1].")
+    support = np.array([[0.9, 0.3, 0.1, 0.1], [0.3, 0.7, 0.1, 0.1]])
+    v = verify_citations(draft, passages, sents, support, threshold=0.5)
+    assert v.text == "Russia lost 300,000 troops. [1] Russia is weaker. [1]"
+    (c,) = v.citations
+    assert c.quote == "Russia lost 300,000 troops. It is weaker."
+    assert (c.quote_start, c.quote_end) == (sents[0].start, sents[1].end)
+    assert c.score == 0.7  # the weaker of the two claims' support
+
+
 def test_a_wrong_citation_is_repaired_and_an_unsupported_sentence_is_marked():
     passages, sents = _passages()
     draft = parse_draft("Russia lost many troops [2]. Sweden joined in 1990 [1]. Invented [7].")

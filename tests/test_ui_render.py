@@ -85,6 +85,15 @@ def test_answer_escapes_text_and_links_markers_to_their_source():
     assert '<ul class="rc-footer">' in html
 
 
+def test_a_quote_across_paragraphs_keeps_the_answer_one_html_block():
+    """The chat renders Markdown, where a blank line ends an HTML block: a quote that spans
+    two paragraphs must not carry its blank line into the marker's tooltip."""
+    two = "NATO met.\n\nRussia lost 300,000 troops."
+    html = render_answer(answer(citations=(citation(quote=two),)), turn=0)
+    assert "\n" not in html
+    assert "“NATO met. Russia lost 300,000 troops.”" in html
+
+
 def test_marker_without_a_citation_stays_plain_text():
     html = render_answer(answer(sentences=(AnswerSentence("Claim.", (2,), True),)), turn=0)
     assert "Claim. [2]" in html and 'href="#rc-src-0-2"' not in html
