@@ -101,7 +101,7 @@ class Citation:
     start: int  # passage offsets in the cleaned article text
     end: int
     score: float  # how well the cited span supports the sentence(s) citing it
-    quote: str  # the supporting span: the passage's sentences that support the claims citing it
+    quote: str  # the supporting span: first to last passage sentence that supports a claim citing it
     quote_start: int  # span offsets in the cleaned article text
     quote_end: int
     publisher: str | None = None
