@@ -29,6 +29,7 @@ def _load(corpus_dir: Path, stem: str):
                                   "Back to Top", "Left to right"]),
         ("004_383273222443319f", ["About The Author", "Leave a Reply", "will not be published",
                                   "Subscribe To Our Newsletter", "Source: Agence"]),
+        ("001_cd5e2698af9fcec4", ["End of excerpt", "readers are encouraged to consult"]),
     ],
 )
 def test_cleaning_drops_site_furniture(corpus_dir, stem, gone):
@@ -46,7 +47,7 @@ def test_cleaning_keeps_every_body_sentence(corpus_dir, stem):
     raw = (corpus_dir / f"{stem}.txt").read_text(encoding="utf-8")
     furniture = re.compile(r"Image Credit|Getty Images|IRIA is a research|^Media identifies|^According to the outlets|"
                            r"^President Volodymyr Zelensky said on Dec. 21|^Zelensky meets|^IMF approve|^The IMF approved|"
-                           r"Thank you for signing up")
+                           r"Thank you for signing up|^End of excerpt|readers are encouraged")
     body = [ln.strip() for ln in raw.splitlines()
             if len(ln.strip()) > 60 and re.search(r"[.!?”\"]$", ln.strip()) and not furniture.search(ln.strip())]
     assert body
