@@ -47,6 +47,7 @@ _BOILERPLATE = re.compile(
     | \d{1,2}\ min(?:ute)?\ read | \d{1,2}:\d{2}\s*(?:am|pm)? | all\ rights\ reserved\.?
     | cookies?\b.{0,120} | follow\ us.{0,60} | (?:image|photo)\ credit:.{0,120}
     | .{0,80}\bno\ comments\ on\ .{0,200}
+    | end\ of\ (?:the\ )?(?:excerpt|article|story|report|transcript)\b.{0,120}
     | [—–-]?\s*.{0,150}\breaders\ (?:are|can|may)\ (?:encouraged|invited|advised)\ to\b.{0,200}
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -56,7 +57,7 @@ _FOOTER = re.compile(
     r"""^(?:related(?:\ articles|\ posts|\ stories|\ news)? | more\ news | latest\ news | top\ stories
     | news\ feed | editors?['’]?\ picks | leave\ a\ (?:comment|reply) | comments?(?:\ \(\d+\))?
     | about\ the\ author | you\ (?:may|might)\ also\ like | recommended(?:\ for\ you)?
-    | (?:copyright|©|\(c\)).{0,200} | end\ of\ (?:the\ )?(?:excerpt|article|story|report|transcript)\b.{0,120}
+    | (?:copyright|©|\(c\)).{0,200}
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
