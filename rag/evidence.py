@@ -263,7 +263,9 @@ def denies(claims: list[str], sentences: list[PassageSentence], *, both: bool = 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\b")
+# a month's name or its usual short form: "Mayor" is no May, "Decision" no December
+_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:(?<=Jan)uary|(?<=Feb)ruary|(?<=Mar)ch|(?<=Apr)il"
+                    r"|(?<=Jun)e|(?<=Jul)y|(?<=Aug)ust|(?<=Sep)t(?:ember)?|(?<=Oct)ober|(?<=Nov)ember|(?<=Dec)ember)?\b")
 _UNIT = re.compile(r"(?i)\b(?:thousands?|millions?|billions?|trillions?|dollars?|euros?|pounds?)\b|[$€£]")
 _CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
 _SCALED = re.compile(r"(?i)\d(?:[.,]\d+)*\s?(bn|m|tn|k)\b")
@@ -278,6 +280,8 @@ def figures(text: str) -> set[str]:
     ['11', '300', '300000', '9', 'Jul', 'thousand']
     >>> sorted(figures("$77 billion")) == sorted(figures("77 billion dollars")), sorted(figures("77 million euros"))
     (True, ['77', 'euro', 'million'])
+    >>> sorted(figures("Mayor Okafor's Decision in Sept. and June"))
+    ['Jun', 'Sep']
     >>> sorted(figures("$17m")) == sorted(figures("$17 million")), sorted(figures("£1.8bn"))
     (True, ['1', '1.8', 'billion', 'pound'])
     """
