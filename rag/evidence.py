@@ -379,6 +379,40 @@ def without_source_pointer(question: str) -> str:
     return stripped if content_terms(stripped) else question
 
 
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)+|\b[A-Z]{3,}\b")
+
+
+def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]], passages_text: str) -> set[str]:
+    """The articles a question points at by when they came out ("at the November
+    ministerial", "in the December 2024 report") or by who published them ("according to
+    the Kyiv Independent"). `articles` maps an article id to its date and byline; a name
+    points at an article only if its byline holds it and no passage text does ("NATO" is
+    what the articles are about, not who wrote them).
+
+    >>> arts = {"a": ("2023-11-29", "IRIA"), "b": ("2024-04-03", "The Kyiv Independent news desk"), "c": (None, "")}
+    >>> (sorted(pointed_articles("What did he say at the November ministerial?", arts, "")),
+    ...  sorted(pointed_articles("When was it, according to the Kyiv Independent?", arts, "Kyiv said")))
+    (['a'], ['b'])
+    >>> pointed_articles("What happened in November 2024?", arts, ""), pointed_articles("What did NATO say?", arts, "NATO")
+    (set(), set())
+    """
+    out: set[str] = set()
+    body = question[1:]  # a capital that opens the question is no name ("May NATO ...")
+    for m in _MONTH.finditer(body):
+        year = re.match(r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d\d)\b", body[m.end():])
+        for aid, (day, _) in articles.items():
+            if day and re.fullmatch(r"\d{4}-\d\d-\d\d", day) and _MONTHS[int(day[5:7]) - 1] == m.group(1) \
+                    and (not year or year.group(1) == day[:4]):
+                out.add(aid)
+    low_text = passages_text.lower()
+    for m in _NAME_RUN.finditer(body):
+        name = re.sub(r"^(?:The|According|In|At)\s+", "", m.group(0))
+        if len(name) < 3 or name.lower() in low_text:
+            continue
+        out |= {aid for aid, (_, byline) in articles.items() if re.search(rf"(?i)\b{re.escape(name)}\b", byline)}
+    return out
+
+
 _WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b"  # "On what day ...": asks for a day, not a year
 _ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
 _WHEN = re.compile(r"(?i)^\s*(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month)|by when|since when)\b"

@@ -26,7 +26,7 @@ from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
     figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
-    passage_sentences, person_meant, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
+    passage_sentences, person_meant, pointed_articles, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -39,6 +39,7 @@ from vectorstore.base import ArticleRecord, Where
 
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
+POINTED_ARTICLE_BONUS = 0.06  # for the article a question names by date or publisher (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 FOLLOWING_CHARS = 400  # the best passage comes with this much of what follows it (_contexts)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
@@ -189,7 +190,16 @@ class Assistant:
         sentences = passage_sentences(passages)
         ranked = self._rank(focus, focus_vector, sentences)
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
-        return passages, sentences, vectors, with_article_prior(ranked, passages, ARTICLE_PRIOR)
+        ranked = with_article_prior(ranked, passages, ARTICLE_PRIOR)
+        return passages, sentences, vectors, with_bonus(ranked, passages, self._pointed(question, passages),
+                                                        POINTED_ARTICLE_BONUS)
+
+    def _pointed(self, question: str, passages: list[ScoredChunk]) -> set[str]:
+        """The retrieved articles the question names by date or publisher ("at the November
+        ministerial", "according to the Kyiv Independent")."""
+        records = self.pipeline.retriever.snapshot().articles
+        articles = {p.chunk.article_id: (p.chunk.date, _byline(records, p.chunk.article_id)) for p in passages}
+        return pointed_articles(question, articles, " ".join(p.chunk.text for p in passages))
 
     def _contexts(self, passages: list[ScoredChunk]) -> list[ScoredChunk]:
         """The passages as the answer returns them: the best one with the sentences that
@@ -368,6 +378,16 @@ def with_article_prior(ranked: list[RankedSentence], passages: list[ScoredChunk]
         mass[sc.chunk.article_id] = mass.get(sc.chunk.article_id, 0.0) + max(sc.score, 0.0)
     top = max(mass.values()) or 1.0
     rescored = [RankedSentence(r.sentence, r.score + weight * mass.get(passages[r.sentence.passage].chunk.article_id, 0.0) / top)
+                for r in ranked]  # fmt: skip
+    return sorted(rescored, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
+
+
+def with_bonus(ranked: list[RankedSentence], passages: list[ScoredChunk], articles: set[str], weight: float,
+               ) -> list[RankedSentence]:
+    """Sentences re-scored with a bonus for those from `articles`."""
+    if not articles or weight <= 0:
+        return ranked
+    rescored = [RankedSentence(r.sentence, r.score + (weight if passages[r.sentence.passage].chunk.article_id in articles else 0.0))
                 for r in ranked]  # fmt: skip
     return sorted(rescored, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
 
