@@ -145,19 +145,25 @@ def support_matrix(
     semantic_weight: float = 0.5,
     weighted: bool = False,
     window_vectors: np.ndarray | None = None,
+    meant: list[str | None] | None = None,
 ) -> np.ndarray:
     """scores[i, j]: how well sentence j (with its neighbours in the same passage, for the
     words) supports claim i; `semantic_weight` * cosine + the rest * lexical support.
 
     With `window_vectors` (embeddings of sentence_windows), the cosine is the better of
     the sentence alone and the sentence in its window: hit@1 gold 0.76 -> 0.82, dev 0.74 ->
-    0.78; citations to the right article gold 0.78 -> 0.80, dev 0.76 -> 0.82 (docs/NOTES.md)."""
+    0.78; citations to the right article gold 0.78 -> 0.80, dev 0.76 -> 0.82 (docs/NOTES.md).
+
+    `meant[j]`: whom the he/she of sentence j means (person_meant); that name counts as
+    one of its words ("Meanwhile, he said that Russia ... 300,000 casualties" holds
+    "Stoltenberg" for "Stoltenberg gave 300,000 casualties")."""
     if not claims or not sentences:
         return np.zeros((len(claims), len(sentences)), dtype=np.float32)
     cos = np.clip(claim_vectors @ sentence_vectors.T, 0.0, 1.0)
     if window_vectors is not None:
         cos = np.maximum(cos, np.clip(claim_vectors @ window_vectors.T, 0.0, 1.0))
-    terms = [content_terms(s.text) for s in sentences]
+    terms = [content_terms(s.text) | (content_terms(meant[j]) if meant and meant[j] else frozenset())
+             for j, s in enumerate(sentences)]
     windows = []
     for j, s in enumerate(sentences):
         window = set(terms[j])

@@ -331,7 +331,10 @@ class Assistant:
         headings = {p.chunk.title for p in passages} - {s.text.rstrip(".") for s in sentences}
         claims = [c for c in claims if not repeats_a_title(c.text, headings)]
         texts = [c.text for c in claims]
-        support = support_matrix(texts, self.pipeline.embedder.embed(texts), sentences, vectors)
+        chunks = [passages[s.passage].chunk for s in sentences]
+        before = [self._article(c.article_id, c.version).text[: s.start] for c, s in zip(chunks, sentences)]
+        support = support_matrix(texts, self.pipeline.embedder.embed(texts), sentences, vectors,
+                                 meant=[person_meant(s.text, b) for s, b in zip(sentences, before)])
         self._drop_near_copies(texts, passages, sentences, support)
         records = self.pipeline.retriever.snapshot().articles
         return verify_citations(

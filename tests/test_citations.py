@@ -146,6 +146,18 @@ def test_words_said_by_someone_else_are_not_support(shared_bot):
         assert all("bipartisan" in c.quote for c in v.citations) or not supported
 
 
+def test_the_person_a_he_means_counts_as_named(shared_bot):
+    """"Meanwhile, he said that Russia ... has incurred more than 300,000 casualties" names
+    Stoltenberg through its "he": a short claim that names him and gives the figure is
+    supported by it (it read 0.50 before, under the 0.55 threshold, and the model's right
+    answer was replaced). Naming someone else still is not support."""
+    passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia's losses in the war?")
+    right = shared_bot._verify("Stoltenberg gave 300,000 casualties for Russia's losses in the war [1].", passages, sentences, vectors)
+    assert right.sentences[0].supported and "300,000" in right.citations[0].quote
+    wrong = shared_bot._verify("Blinken gave 300,000 casualties for Russia's losses in the war [1].", passages, sentences, vectors)
+    assert not wrong.sentences[0].supported
+
+
 def test_a_different_number_or_month_is_not_support(shared_bot):
     """A claim whose figure the passage does not state is unsupported, however close it reads
     ("200,000 casualties" against "more than 300,000 casualties", "$44 billion" against
