@@ -850,6 +850,70 @@ def names_not_in(claims: list[str], sentences: list[PassageSentence], context: l
                      for claim in claims], dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip
 
 
+_CLAUSE = re.compile(r"[,;:()\u2014\u2013\"“”]|\s-\s|(?<=[.!?])\s+")
+_PLACED = re.compile(r"\b(in|at|from|by|near|outside|before|until)\s+(?:the\s+)?([A-Z][\w'’-]+)")
+_DEADLINE = frozenset({"by", "before", "until"})
+PLACE_REACH = 3  # content words before "in / at / by <Name>" that must share the name's clause
+PLACE_CLAUSE_COSINE = 0.47  # ... or the clause must read this close to the claim's (docs/NOTES.md)
+
+
+def placed_elsewhere(claims: list[str], sentences: list[PassageSentence], names: set[str],
+                     leads: list[str] | None = None,
+                     embed: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+    """mask[i, j]: claim i puts something "in / at / from / by / near <Name>" (a name or a
+    month), and sentence j names it only in clauses that say something else: none holds
+    the words the claim ties to it (the PLACE_REACH content words before the preposition, in
+    the claim's own clause), and, with `embed`, none reads within PLACE_CLAUSE_COSINE of the
+    claim's clause ("goes on sale in Europe" / "will launch in Europe" share no word).
+    Sentence j is read with two sentences on each side and `leads[j]` (its article's lead,
+    which licenses names and figures everywhere), as for figures_not_in. "The training
+    center for Ukrainian pilots opened in the Netherlands" is not supported by "Germany and
+    the Netherlands had pledged substantial assistance, a training center for Ukrainian
+    pilots had opened, ...", however close the two read. A month after "by / before / until"
+    is a deadline: the window must give it one too ("Russia cannot win by April 3" is not
+    supported by "... cannot win the war, ... Stoltenberg said on April 3"). `names`: the lower-cased
+    names of the articles (ArticleFacts.proper less the words they also write in lower
+    case). A window that does not name it is left to names_not_in.
+
+    >>> ss = [PassageSentence(0, 0, 90, "Germany and the Netherlands pledged aid, a training center for pilots had opened."),
+    ...       PassageSentence(1, 0, 50, "A training center for pilots opened in the Netherlands.")]
+    >>> placed_elsewhere(["The training center for pilots opened in the Netherlands."], ss, {"netherlands"}).tolist()
+    [[True, False]]
+    >>> ss = [PassageSentence(0, 0, 40, "Russia cannot win, he said on April 3."), PassageSentence(1, 0, 30, "Kyiv must act by April 3.")]
+    >>> placed_elsewhere(["Russia cannot win by April 3.", "Kyiv must act by April 3."], ss, {"april"}).tolist()
+    [[True, True], [True, False]]
+    """
+    def terms(text: str) -> list[str]:
+        return [_stem(w) for m in _WORD.finditer(text.lower().replace("’", "'"))
+                if (w := m.group(0).removesuffix("'s").strip(".,'-")) and w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+    said = [f"{w} {leads[j] if leads else ''}" for j, w in enumerate(sentence_windows(sentences, reach=2))]
+    clauses = [[(c.strip(), set(terms(c))) for c in _CLAUSE.split(w)] for w in said]
+    suspects: list[tuple[int, int, str, list[str]]] = []  # claim, sentence, the claim's clause, the window's clauses
+    mask = np.zeros((len(claims), len(sentences)), dtype=bool)
+    for i, claim in enumerate(claims):
+        for part in _CLAUSE.split(claim):
+            for m in _PLACED.finditer(part):
+                name = m.group(2).replace("’", "'").removesuffix("'s").lower()
+                head = set(terms(part[: m.start()])[-PLACE_REACH:])
+                if name not in names or not head:
+                    continue
+                deadline = m.group(1) in _DEADLINE and _MONTH.fullmatch(m.group(2)) is not None
+                for j, parts in enumerate(clauses):
+                    spots = [(c, t) for c, t in parts if re.search(rf"(?i)(?<!\w){re.escape(name)}(?!\w)", c)]
+                    if deadline and spots and not re.search(rf"(?i)\b(?:by|before|until)\s+{re.escape(name)}\b", said[j]):
+                        mask[i, j] = True  # a date the window gives is no deadline it sets
+                    elif spots and not any(head & t for _, t in spots):
+                        suspects.append((i, j, part.strip(), [c for c, _ in spots]))
+    if embed is not None and suspects:
+        texts = sorted({t for _, _, part, spots in suspects for t in (part, *spots)})
+        vector = dict(zip(texts, embed(texts)))
+        suspects = [x for x in suspects if max(float(vector[x[2]] @ vector[c]) for c in x[3]) < PLACE_CLAUSE_COSINE]
+    for i, j, _, _ in suspects:
+        mask[i, j] = True
+    return mask
+
+
 @dataclass(frozen=True)
 class ArticleFacts:
     """What the verifier and the refusal rules read from a whole article, derived once per

@@ -26,7 +26,7 @@ from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
     figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
-    passage_sentences, person_meant, pointed_articles, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
+    passage_sentences, person_meant, placed_elsewhere, pointed_articles, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -346,7 +346,8 @@ class Assistant:
                           support: np.ndarray) -> None:
         """Zero support[i, j] where sentence j reads close to claim i but does not say it
         (rag.evidence): names in common only, the opposite (and then no other sentence may
-        stand in), the words of another speaker, other numbers or months, other names."""
+        stand in), the words of another speaker, other numbers or months, other names, a place
+        or date the passage ties to other words."""
         chunks = [passages[s.passage].chunk for s in sentences]
         facts = [self._article(c.article_id, c.version) for c in chunks]  # each sentence's article
         times = [article_times(f.years, c.date) for f, c in zip(facts, chunks)]
@@ -363,6 +364,8 @@ class Assistant:
         proper = set().union(*(f.proper for f in facts))
         common = frozenset().union(*(f.lower for f in facts))  # words the articles also write in lower case
         support[names_not_in(claims, sentences, context, proper, common)] = 0.0
+        support[placed_elsewhere(claims, sentences, {n for n in proper if n not in common}, [f.lead for f in facts],
+                                 embed=self.pipeline.embedder.embed)] = 0.0
 
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]

@@ -158,6 +158,24 @@ def test_the_person_a_he_means_counts_as_named(shared_bot):
     assert not wrong.sentences[0].supported
 
 
+def test_a_place_or_date_tied_to_other_words_is_not_support(shared_bot):
+    """The manual read's two wrong claims: the passage names the Netherlands and the
+    opening of a training centre, but as two facts ("Germany and the Netherlands had
+    pledged ..., a training center ... had opened"), and April 3 is when Stoltenberg spoke,
+    not a deadline. A place the passage ties to the same words still supports."""
+    for question, wrong, right in [
+        ("Which two allies pledged substantial assistance, and what training centre opened?",
+         "The training center for Ukrainian pilots opened in the Netherlands.",
+         "Germany and the Netherlands had pledged substantial assistance to Ukraine."),
+        ("What did Stoltenberg say on April 3 about Russia realizing it cannot win?",
+         "Stoltenberg said Russia would have to realize it cannot win by April 3.",
+         "Stoltenberg said on April 3 that Russia would have to realize it cannot win the war."),
+    ]:
+        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        assert not shared_bot._verify(wrong + " [1]", passages, sentences, vectors).sentences[0].supported, wrong
+        assert shared_bot._verify(right + " [1]", passages, sentences, vectors).sentences[0].supported, right
+
+
 def test_a_different_number_or_month_is_not_support(shared_bot):
     """A claim whose figure the passage does not state is unsupported, however close it reads
     ("200,000 casualties" against "more than 300,000 casualties", "$44 billion" against
