@@ -493,6 +493,8 @@ def serve(args: argparse.Namespace | None = None) -> int:
         if not args.no_ingest and not assistants.corpus.articles():
             ingest_corpus(assistants.corpus, settings.corpus_dir)
         demo = build_ui(assistants)
+        default = assistants.get()
+        default.pipeline  # built here, so the warm-up thread only loads the model
     except RagchatError as e:
         print(f"ragchat: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -510,6 +512,10 @@ def serve(args: argparse.Namespace | None = None) -> int:
         print(f"ragchat: error: cannot listen on {args.host}:{args.port} ({e}); try --port", file=sys.stderr)
         return 1
     print(f"ragchat: the chat is open at {url}  (Ctrl+C stops it)", flush=True)
+    # The local model reads its fixed instructions while the page opens, so the first
+    # question is as fast as the next ones. Started after the line above: llama.cpp silences
+    # stdout and stderr of the whole process while it loads a model.
+    threading.Thread(target=default.warm_up, name="warm-up", daemon=True).start()
     try:
         demo.block_thread()
     except KeyboardInterrupt:

@@ -162,6 +162,11 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     bot = _assistant(args)
+    # the local model loads and reads its fixed instructions now, not at the first question
+    # (not in the background: llama.cpp silences the terminal while it loads a model)
+    if bot.pipeline.composer.name == "llama-cpp":
+        print("Loading the local model ...", file=sys.stderr, flush=True)
+        bot.warm_up()
     messages: list[dict[str, str]] = []
     print("Ask about the articles; an empty line ends the chat.", file=sys.stderr)
     while True:

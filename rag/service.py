@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, verify_citations
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
-from rag.errors import InvalidInput, LLMUnavailable, ModelError, StoreError
+from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
@@ -97,6 +97,19 @@ class Assistant:
     def remove(self, article_id: str) -> bool:
         with self.pipeline.ingest_lock():
             return remove_article(self.pipeline.store, article_id)
+
+    def warm_up(self) -> bool:
+        """Load the local model and have it read its fixed instructions, so the first
+        question is as fast as the next ones (the chat UI and `ragchat chat` call this at
+        start, in the background). True when there was a model to warm; a model that
+        cannot load is reported by the first question, as before."""
+        warm = getattr(self.pipeline.composer, "warm_up", None)
+        if warm is None:
+            return False
+        try:
+            return bool(warm())
+        except (LLMUnavailable, ModelError, ConfigError):
+            return False
 
     # -- questions ----------------------------------------------------------------------
 

@@ -314,6 +314,34 @@ def test_default_model_answers_with_a_verified_citation_to_the_right_article(qwe
 
 
 @pytest.mark.llm
+def test_warm_up_reads_the_fixed_instructions_before_the_first_question(qwen_bot):
+    """After warm_up the model's cache holds the system rules and worked example, so the
+    first question reads only its sources and question (~300 of ~620 tokens; the time is
+    measured in bench/llm_speed.py, not here)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    from rag.llm.composer import focus_on
+
+    composer = qwen_bot.pipeline.composer
+    llama = composer.model.load().llama
+    llama.reset()  # as after a start: nothing cached
+    assert qwen_bot.warm_up()
+    ask = "How much has the U.S. provided in assistance to Ukraine?"
+    passages, _, _, ranked = qwen_bot.evidence(ask)
+    messages, _ = answer_messages(ask, passages, context_tokens=composer.context_tokens,
+                                  max_tokens=composer.max_tokens, n_ctx=composer.n_ctx, count_tokens=composer.count_tokens,
+                                  focus=focus_on(ranked, composer.focus_sentences))  # fmt: skip
+    fmt = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"], eos_token="", bos_token="")
+    prompt = llama.tokenize(fmt(messages=messages).prompt.encode(), add_bos=False, special=True)
+    cached = list(llama._input_ids[: llama.n_tokens])
+    reused = next((i for i, (a, b) in enumerate(zip(cached, prompt)) if a != b), min(len(cached), len(prompt)))
+    system = len(llama.tokenize(messages[0]["content"].encode(), add_bos=False))
+    assert reused > system, (reused, system, len(prompt))
+    _, answer = _stream(qwen_bot, ask)
+    assert not answer.refused and "77 billion" in answer.text
+
+
+@pytest.mark.llm
 def test_default_model_refuses_a_retrieved_question_the_articles_do_not_answer(qwen_bot):
     # Retrieval finds passages on Stoltenberg stepping down (so the model is asked: no rule
     # refuses early), but none names a successor. The override that shows the passages'

@@ -42,6 +42,18 @@ class LLMComposer:
 
         return token_counter()
 
+    def warm_up(self) -> bool:
+        """Have a local model read the fixed part of the answer prompt now (its rules and
+        worked example, ~300 tokens: ~2 s on 2 cores), so the first question does not pay
+        for it. False when the model keeps no such cache (a server, a test double)."""
+        prime = getattr(self.model, "prime", None)
+        if prime is None:
+            return False
+        messages, _ = answer_messages("", [], context_tokens=self.context_tokens, max_tokens=self.max_tokens,
+                                      n_ctx=self.n_ctx, count_tokens=self.count_tokens)  # fmt: skip
+        prime(messages)
+        return True
+
     def compose(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> Iterator[str]:
         """Yield the model's answer as it writes it; [n] refers to passages[n - 1]."""
         messages, included = answer_messages(

@@ -76,6 +76,20 @@ class LlamaCppModel:
             model.deadline = float("inf")
             model.lock.release()
 
+    def prime(self, messages: list[Message]) -> None:
+        """Load the model and read `messages` into its cache without answering, so the
+        next prompt that starts the same way (the fixed system rules) reads only the rest.
+        The first question after a start then costs what every later one does."""
+        model = self.load()
+        with model.lock:
+            model.deadline = time.monotonic() + self.max_seconds
+            try:
+                model.llama.create_chat_completion(messages=messages, temperature=0.0, max_tokens=1)
+            except (RuntimeError, ValueError) as e:
+                raise LLMUnavailable(f"the local model failed to read its instructions ({e})") from None
+            finally:
+                model.deadline = float("inf")
+
     def _generate(self, model: _Loaded, messages: list[Message], *, max_tokens: int, stop: list[str] | None) -> Iterator[str]:
         too_slow = LLMUnavailable(
             f"the local model took longer than {self.max_seconds:g} s (too slow on this machine): "
