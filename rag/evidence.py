@@ -395,12 +395,15 @@ def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]],
     points at an article only if its byline holds it and no passage text does ("NATO" is
     what the articles are about, not who wrote them).
 
-    >>> arts = {"a": ("2023-11-29", "IRIA"), "b": ("2024-04-03", "The Kyiv Independent news desk"), "c": (None, "")}
+    >>> arts = {"a": ("2023-11-29", "IRIA"), "b": ("2024-04-03", "The Kyiv Independent news desk"),
+    ...         "c": (None, "Agence France-Presse")}
     >>> (sorted(pointed_articles("What did he say at the November ministerial?", arts, "")),
     ...  sorted(pointed_articles("When was it, according to the Kyiv Independent?", arts, "Kyiv said")))
     (['a'], ['b'])
     >>> pointed_articles("What happened in November 2024?", arts, ""), pointed_articles("What did NATO say?", arts, "NATO")
     (set(), set())
+    >>> pointed_articles("What did the AFP report say?", arts, "")
+    {'c'}
     """
     out: set[str] = set()
     body = question[1:]  # a capital that opens the question is no name ("May NATO ...")
@@ -415,8 +418,25 @@ def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]],
         name = re.sub(r"^(?:The|According|In|At)\s+", "", m.group(0))
         if len(name) < 3 or name.lower() in low_text:
             continue
-        out |= {aid for aid, (_, byline) in articles.items() if re.search(rf"(?i)\b{re.escape(name)}\b", byline)}
+        out |= {aid for aid, (_, byline) in articles.items()
+                if re.search(rf"(?i)\b{re.escape(name)}\b", byline) or (name.isupper() and name in initials(byline))}
     return out
+
+
+def initials(byline: str) -> set[str]:
+    """The acronyms a byline's names make ("AFP" for "Agence France-Presse"), so a question
+    may name the publisher the way people do.
+
+    >>> sorted(initials("Agence France-Presse and SGP"))
+    ['AFP', 'SGP']
+    >>> "IRIA" in initials("IRIA - International Relations Insights & Analysis"), "IRIA" in initials("International Relations Insights & Analysis")
+    (True, True)
+    """
+    out = set()
+    for run in re.findall(r"[A-Z][\w'’]*(?:[\s-]+(?:&\s+)?[A-Z][\w'’]*)+", byline):
+        words = re.split(r"[\s-]+(?:&\s+)?", run)
+        out.add("".join(w[0] for w in words))
+    return out | set(re.findall(r"\b[A-Z]{2,}\b", byline))
 
 
 _WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b"  # "On what day ...": asks for a day, not a year

@@ -25,7 +25,7 @@ from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, St
 from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
-    figures_not_in, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
+    figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     passage_sentences, person_meant, placed_elsewhere, pointed_articles, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
@@ -412,8 +412,12 @@ def with_bonus(ranked: list[RankedSentence], passages: list[ScoredChunk], articl
 
 
 def _byline(records: dict[str, ArticleRecord], article_id: str) -> str:
+    """Who published and wrote an article, with the acronyms their names make ("AFP")."""
     record = records.get(article_id)
-    return f"{record.article.publisher or ''} {record.article.author or ''}" if record else ""
+    if not record:
+        return ""
+    byline = f"{record.article.publisher or ''} {record.article.author or ''}"
+    return f"{byline} {' '.join(sorted(initials(byline)))}"
 
 
 def rank_sentences(question: str, query_vector: np.ndarray, sentences: list[PassageSentence],

@@ -312,13 +312,13 @@ def test_neighbouring_passages_come_back_as_one_context(shared_bot):
 
 def test_a_question_that_names_when_or_who_published_picks_that_article(tmp_path):
     """Two outlets tell the same story in the same words; the question's "at the November
-    meeting" or "according to the Harbour Gazette" says which one it means, and the answer
+    meeting", "according to the Harbour Gazette" or "... to HGN" says which one it means, and the answer
     cites that one (the dateline and byline are metadata, not text the question could match)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     story = ("The council met to discuss the new ferry line. Ministers agreed to fund two electric ferries "
              "for the harbour route.")
-    (corpus / "a_autumn.txt").write_text(f"Ferry plan agreed\nBy Ann Lee, Harbour Gazette November 29, 2023\n{story} "
+    (corpus / "a_autumn.txt").write_text(f"Ferry plan agreed\nBy Ann Lee, Harbour Gazette Network November 29, 2023\n{story} "
                                          "The mayor said the first ferry would sail within a year.\n")
     (corpus / "b_spring.txt").write_text(f"Council backs ferries\nBy Tom Reed, Coast Herald April 3, 2024\n{story} "
                                          "Fishermen worry about the wake of the larger boats.\n")
@@ -327,7 +327,8 @@ def test_a_question_that_names_when_or_who_published_picks_that_article(tmp_path
     for question, article in [("What did ministers agree to fund at the November meeting?", "a_autumn"),
                               ("What did ministers agree to fund at the April meeting?", "b_spring"),
                               ("What did ministers agree to fund, according to the Coast Herald?", "b_spring"),
-                              ("What did ministers agree to fund, according to the Harbour Gazette?", "a_autumn")]:
+                              ("What did ministers agree to fund, according to the Harbour Gazette?", "a_autumn"),
+                              ("What did ministers agree to fund, according to HGN?", "a_autumn")]:  # its initials
         a = bot.ask(question)
         assert not a.refused and "electric ferries" in a.text, (question, a.text)
         assert {c.article_id for c in a.citations} == {article}, (question, [c.article_id for c in a.citations])
