@@ -388,12 +388,15 @@ def without_source_pointer(question: str) -> str:
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)+|\b[A-Z]{3,}\b")
 
 
-def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]], passages_text: str) -> set[str]:
+def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]], passages_text: str,
+                     leads: dict[str, str] | None = None) -> set[str]:
     """The articles a question points at by when they came out ("at the November
     ministerial", "in the December 2024 report") or by who published them ("according to
     the Kyiv Independent"). `articles` maps an article id to its date and byline; a name
     points at an article only if its byline holds it and no passage text does ("NATO" is
-    what the articles are about, not who wrote them).
+    what the articles are about, not who wrote them). A time the question gives as "early
+    2024" or "November 2023" also points at the article whose lead (`leads`) frames its
+    story so ("In early 2024, NATO leaders faced ...": an article with no date).
 
     >>> arts = {"a": ("2023-11-29", "IRIA"), "b": ("2024-04-03", "The Kyiv Independent news desk"),
     ...         "c": (None, "Agence France-Presse")}
@@ -404,6 +407,8 @@ def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]],
     (set(), set())
     >>> pointed_articles("What did the AFP report say?", arts, "")
     {'c'}
+    >>> pointed_articles("Who pledged aid in early 2024?", arts, "", {"c": "In early 2024, NATO met.", "a": "NATO met."})
+    {'c'}
     """
     out: set[str] = set()
     body = question[1:]  # a capital that opens the question is no name ("May NATO ...")
@@ -413,6 +418,10 @@ def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]],
             if day and re.fullmatch(r"\d{4}-\d\d-\d\d", day) and _MONTHS[int(day[5:7]) - 1] == m.group(1) \
                     and (not year or year.group(1) == day[:4]):
                 out.add(aid)
+    for m in re.finditer(r"(?i)\b(early|mid|late|(?:jan|febr)uary|march|april|may|june|july|august|september|october"
+                         r"|november|december)[\s-]+((?:19|20)\d\d)\b", question):
+        said = f"{m.group(1)} {m.group(2)}".lower()
+        out |= {aid for aid, lead in (leads or {}).items() if said in re.sub(r"[\s-]+", " ", lead.lower())}
     low_text = passages_text.lower()
     for m in _NAME_RUN.finditer(body):
         name = re.sub(r"^(?:The|According|In|At)\s+", "", m.group(0))

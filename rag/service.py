@@ -212,7 +212,8 @@ class Assistant:
         ministerial", "according to the Kyiv Independent")."""
         records = self.pipeline.retriever.snapshot().articles
         articles = {p.chunk.article_id: (p.chunk.date, _byline(records, p.chunk.article_id)) for p in passages}
-        return pointed_articles(question, articles, " ".join(p.chunk.text for p in passages))
+        leads = {p.chunk.article_id: self._article(p.chunk.article_id, p.chunk.version).lead for p in passages}
+        return pointed_articles(question, articles, " ".join(p.chunk.text for p in passages), leads)
 
     def _contexts(self, passages: list[ScoredChunk]) -> list[ScoredChunk]:
         """The passages as the answer returns them: the best one with the sentences that
