@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from rag.evidence import PassageSentence, content_terms
+from rag.evidence import PassageSentence, answer_type_bonus, asks_for_a_kind, content_terms
 from rag.types import ScoredChunk
 
 
@@ -103,5 +103,7 @@ class ExtractiveComposer:
         articles = [p.chunk.article_id for p in passages]
         # "What do the articles say about ...": other articles' sentences are what is asked for
         margin = SAME_ARTICLE_MARGIN if asks_across_articles(question) else SIBLING_MARGIN
+        if ranked and asks_for_a_kind(question):  # "When ...?", "How many ...?": so must the extra sentences
+            ranked = ranked[:1] + [r for r in ranked[1:] if answer_type_bonus(question, r.sentence.text) > 0]
         for n, r in enumerate(select_sentences(ranked, articles=articles, margin=margin)):
             yield ("" if n == 0 else " ") + f"{r.sentence.text} [{r.sentence.passage + 1}]"
