@@ -452,7 +452,8 @@ _WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b"  # "On what day ...":
 _ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
 _WHEN = re.compile(r"(?i)^\s*(?:when|(?:(?:in|by|since|until)\s+)?(?:what|which) (?:date|day|year|month|time)|by when|since when)\b"
                    rf"|{_WHAT_DAY}|\bscheduled\b")
-_HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:percentage|share|number|amount|sum|figure)|what is the (?:number|amount|total|value|cost))\b")
+_HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:[a-z]+ )?(?:percentage|share|number|amount|sum|figures?)"
+                       r"|what is the (?:number|amount|total|value|cost))\b")  # "What casualty figure ..."
 _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
     r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
