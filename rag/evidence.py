@@ -477,6 +477,8 @@ def asks_for_a_kind(question: str) -> bool:
 
     >>> asks_for_a_kind("In which year was the Vilnius summit?"), asks_for_a_kind("When does it open, and what will it cost?")
     (True, False)
+    >>> asks_for_a_kind("What casualty figure did he give?"), asks_for_a_kind("What did he say?")
+    (True, False)
     """
     return bool((_WHEN.search(question) or _HOW_MANY.search(question)) and not _ANOTHER_PART.search(question))
 
