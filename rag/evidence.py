@@ -56,12 +56,21 @@ def content_terms(text: str) -> frozenset[str]:
     >>> sorted(content_terms("What did the U.S. pledge to Ukraine's army?"))
     ['army', 'pledg', 'u.s', 'ukrain']
     """
-    terms = set()
+    return frozenset(term_list(text))
+
+
+def term_list(text: str) -> list[str]:
+    """content_terms in the order the text has them (repeats kept).
+
+    >>> term_list("Kyiv asked; the allies pledged.")
+    ['kyiv', 'asked', 'alli', 'pledg']
+    """
+    out = []
     for m in _WORD.finditer(text.lower().replace("’", "'")):
         word = m.group(0).removesuffix("'s").strip(".,'-")
         if word and word not in _STOPWORDS and (len(word) > 1 or word.isdigit()):
-            terms.add(_stem(word.replace(",", "")))
-    return frozenset(terms)
+            out.append(_stem(word.replace(",", "")))
+    return out
 
 
 def lexical_support(claim: frozenset[str], passage: frozenset[str], weights: dict[str, float] | None = None) -> float:
@@ -934,19 +943,15 @@ def placed_elsewhere(claims: list[str], sentences: list[PassageSentence], names:
     >>> placed_elsewhere(["Russia cannot win by April 3.", "Kyiv must act by April 3."], ss, {"april"}).tolist()
     [[True, True], [True, False]]
     """
-    def terms(text: str) -> list[str]:
-        return [_stem(w) for m in _WORD.finditer(text.lower().replace("’", "'"))
-                if (w := m.group(0).removesuffix("'s").strip(".,'-")) and w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
-
     said = [f"{w} {leads[j] if leads else ''}" for j, w in enumerate(sentence_windows(sentences, reach=2))]
-    clauses = [[(c.strip(), set(terms(c))) for c in _CLAUSE.split(w)] for w in said]
+    clauses = [[(c.strip(), set(term_list(c))) for c in _CLAUSE.split(w)] for w in said]
     suspects: list[tuple[int, int, str, list[str]]] = []  # claim, sentence, the claim's clause, the window's clauses
     mask = np.zeros((len(claims), len(sentences)), dtype=bool)
     for i, claim in enumerate(claims):
         for part in _CLAUSE.split(claim):
             for m in _PLACED.finditer(part):
                 name = m.group(2).replace("’", "'").removesuffix("'s").lower()
-                head = set(terms(part[: m.start()])[-PLACE_REACH:])
+                head = set(term_list(part[: m.start()])[-PLACE_REACH:])
                 if name not in names or not head:
                     continue
                 deadline = m.group(1) in _DEADLINE and _MONTH.fullmatch(m.group(2)) is not None

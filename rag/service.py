@@ -100,9 +100,9 @@ class Assistant:
 
     def warm_up(self) -> bool:
         """Load the local model and have it read its fixed instructions, so the first
-        question is as fast as the next ones (the chat UI and `ragchat chat` call this at
-        start, in the background). True when there was a model to warm; a model that
-        cannot load is reported by the first question, as before."""
+        question is as fast as the next ones (the chat UI calls this in the background once
+        its page is open, `ragchat chat` before its first prompt). True when there was a
+        model to warm; a model that cannot load is reported by the first question, as before."""
         warm = getattr(self.pipeline.composer, "warm_up", None)
         if warm is None:
             return False
@@ -204,8 +204,8 @@ class Assistant:
         ranked = self._rank(focus, focus_vector, sentences)
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
         ranked = with_article_prior(ranked, passages, ARTICLE_PRIOR)
-        return passages, sentences, vectors, with_bonus(ranked, passages, self._pointed(question, passages),
-                                                        POINTED_ARTICLE_BONUS)
+        pointed = dict.fromkeys(self._pointed(question, passages), POINTED_ARTICLE_BONUS)
+        return passages, sentences, vectors, with_bonus(ranked, passages, pointed)
 
     def _pointed(self, question: str, passages: list[ScoredChunk]) -> set[str]:
         """The retrieved articles the question names by date or publisher ("at the November
@@ -397,17 +397,14 @@ def with_article_prior(ranked: list[RankedSentence], passages: list[ScoredChunk]
     for sc in passages:
         mass[sc.chunk.article_id] = mass.get(sc.chunk.article_id, 0.0) + max(sc.score, 0.0)
     top = max(mass.values()) or 1.0
-    rescored = [RankedSentence(r.sentence, r.score + weight * mass.get(passages[r.sentence.passage].chunk.article_id, 0.0) / top)
-                for r in ranked]  # fmt: skip
-    return sorted(rescored, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
+    return with_bonus(ranked, passages, {aid: weight * m / top for aid, m in mass.items()})
 
 
-def with_bonus(ranked: list[RankedSentence], passages: list[ScoredChunk], articles: set[str], weight: float,
-               ) -> list[RankedSentence]:
-    """Sentences re-scored with a bonus for those from `articles`."""
-    if not articles or weight <= 0:
+def with_bonus(ranked: list[RankedSentence], passages: list[ScoredChunk], bonus: dict[str, float]) -> list[RankedSentence]:
+    """Sentences re-scored with `bonus[article id]` added to those of that article, best first."""
+    if not bonus:
         return ranked
-    rescored = [RankedSentence(r.sentence, r.score + (weight if passages[r.sentence.passage].chunk.article_id in articles else 0.0))
+    rescored = [RankedSentence(r.sentence, r.score + bonus.get(passages[r.sentence.passage].chunk.article_id, 0.0))
                 for r in ranked]  # fmt: skip
     return sorted(rescored, key=lambda r: (-r.score, r.sentence.passage, r.sentence.start))
 
