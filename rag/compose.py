@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from rag.evidence import PassageSentence, answer_type_bonus, asks_for_a_kind, content_terms
+from rag.evidence import PassageSentence, answer_type_bonus, asks_for_a_kind, content_terms, without_source_pointer
 from rag.types import ScoredChunk
 
 
@@ -94,6 +94,26 @@ def _same_claim(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) > 0.6
 
 
+def on_topic(question: str, candidates: list[RankedSentence], ranked: list[RankedSentence]) -> list[RankedSentence]:
+    """The candidates that hold one of the question's words that most of `ranked` lack
+    ("summit", "Washington" for "When is the NATO summit in Washington ...?": "NATO Foreign
+    Ministers concluded ... on November 29, 2023" gives a date, but of another meeting).
+    All of them when every word of the question is common.
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = [RankedSentence(S(0, 0, 9, t), 0.5) for t in ("NATO's July summit in Washington.", "NATO met on 29 November.",
+    ...                                                 "NATO grew.")]
+    >>> [x.sentence.text for x in on_topic("When is the NATO summit in Washington?", r[1:], r)]
+    []
+    """
+    asked = content_terms(without_source_pointer(question))
+    held = [content_terms(r.sentence.text) for r in ranked]
+    rare = {t for t in asked if 2 * sum(t in h for h in held) <= len(held)}
+    if not rare:
+        return candidates
+    return [c for c in candidates if content_terms(c.sentence.text) & rare]
+
+
 class ExtractiveComposer:
     """The deterministic backend: quotes the sentences that best answer the question."""
 
@@ -105,5 +125,7 @@ class ExtractiveComposer:
         margin = SAME_ARTICLE_MARGIN if asks_across_articles(question) else SIBLING_MARGIN
         if ranked and asks_for_a_kind(question):  # "When ...?", "How many ...?": so must the extra sentences
             ranked = ranked[:1] + [r for r in ranked[1:] if answer_type_bonus(question, r.sentence.text) > 0]
+            if not asks_across_articles(question):  # ... and be about what is asked (not another meeting's date)
+                ranked = ranked[:1] + on_topic(question, ranked[1:], ranked)
         for n, r in enumerate(select_sentences(ranked, articles=articles, margin=margin)):
             yield ("" if n == 0 else " ") + f"{r.sentence.text} [{r.sentence.passage + 1}]"
