@@ -43,6 +43,7 @@ _BOILERPLATE = re.compile(
     | successful+y\ subscribed.{0,20} | thank\ you\ for\ (?:signing\ up|subscribing).{0,120}
     | leave\ a\ (?:comment|reply) | your\ e-?mail\ address\ will\ not\ be\ published.{0,80}
     | share(?:\ this(?:\ article|\ story|\ post)?)?:? | tweet | print | e-?mail
+    | share\ (?:on|via|to)\ .{0,80} | copy\ link | .{0,200}\bby\ (?:signing|clicking)\ up\b.{0,200}
     | (?:read|see)\ (?:more|also|next)\b.{0,100} | this\ audio\ is\ created\ with\ ai\ assistance
     | \d{1,2}\ min(?:ute)?\ read | \d{1,2}:\d{2}\s*(?:am|pm)? | all\ rights\ reserved\.?
     | cookies?\b.{0,120} | follow\ us.{0,60} | (?:image|photo)\ credit:.{0,120}
@@ -263,16 +264,20 @@ class _HTMLText(HTMLParser):
             "button", "iframe", "template", "select", "figure", "figcaption", "menu"}  # fmt: skip
     BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section",
              "blockquote", "tr", "td", "th", "pre", "main", "time", "dd", "dt"}  # fmt: skip
+    FRAME = {"html", "body", "main", "article"}  # their classes describe the page, not one box on it
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.article_parts: list[str] | None = None
+        self.parts: list[tuple[str, bool]] = []  # (text, inside an element whose class says furniture)
+        self.article_parts: list[tuple[str, bool]] | None = None
         self.skip_depth = 0
         self.article_depth = 0
         self.meta: dict[str, str] = {}
         self._in_title = False
         self._title: list[str] = []
+        self._furniture: str | None = None  # the tag of the element, whose class says furniture, we are in
+        self._furniture_open = 0  # how many of that tag are open inside it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -288,6 +293,10 @@ class _HTMLText(HTMLParser):
             self.meta.setdefault("url", a["href"])
         elif tag == "title":
             self._in_title = True
+        if self._furniture:
+            self._furniture_open += tag == self._furniture
+        elif tag not in self.VOID | self.FRAME and _FURNITURE_CLASS.search(f"{a.get('class', '')} {a.get('id', '')}"):
+            self._furniture, self._furniture_open = tag, 1
         if tag in self.SKIP:
             self.skip_depth += 1
         if tag == "article":
@@ -298,6 +307,10 @@ class _HTMLText(HTMLParser):
             self._emit("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if self._furniture and tag == self._furniture:
+            self._furniture_open -= 1
+            if not self._furniture_open:
+                self._furniture = None
         if tag in self.SKIP and self.skip_depth:
             self.skip_depth -= 1
         if tag == "article" and self.article_depth:
@@ -315,9 +328,18 @@ class _HTMLText(HTMLParser):
             self._emit(re.sub(r"[ \t\r\n]+", " ", data))
 
     def _emit(self, text: str) -> None:
-        self.parts.append(text)
+        part = (text, bool(self._furniture) and not text.isspace())
+        self.parts.append(part)
         if self.article_depth and self.article_parts is not None:
-            self.article_parts.append(text)
+            self.article_parts.append(part)
+
+
+# An element whose class or id names site furniture: share buttons, newsletter boxes, cookie
+# banners, ad slots, related links, comments ("share-bar", "newsletter_signup", "ad-slot").
+_FURNITURE_CLASS = re.compile(
+    r"(?i)(?<![a-z])(?:share|sharing|social|newsletter|subscribe|subscription|signup|cookies?|consent|ads?|advert"
+    r"|advertisement|promo|related|recommended|comments?|breadcrumbs?|paywall|popup|modal)(?![a-z])"
+)
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str]]:
@@ -326,10 +348,23 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     parser.feed(html)
     parser.close()
     parts = parser.article_parts if parser.article_parts else parser.parts
-    text = "\n".join(ln.strip() for ln in "".join(parts).split("\n"))
+
+    def joined(keep_furniture: bool) -> str:
+        return "\n".join(ln.strip() for ln in "".join(t for t, furniture in parts if keep_furniture or not furniture).split("\n"))
+
+    text = joined(False)
+    if not any(len(ln) >= 40 and is_sentence(ln) for ln in text.splitlines()):
+        text = joined(True)  # a class name misread ("has-ads" on a wrapper): better furniture than no article
     meta = dict(parser.meta)
-    if "title" not in meta and "".join(parser._title).strip():
-        meta["title"] = "".join(parser._title).strip()
+    page_title = re.sub(r"\s+", " ", "".join(parser._title)).strip()
+    # "<headline> | Coastal Herald": the page title names the site after the headline
+    headline = meta.get("title") or next((ln for ln in text.splitlines() if ln), "")
+    site = re.match(r"\s*[|–—-]\s*(.{2,60})$", page_title[len(headline):]) if headline and page_title.startswith(headline) else None
+    if site:
+        meta.setdefault("title", headline)
+        meta.setdefault("publisher", site.group(1).strip())
+    elif "title" not in meta and page_title:
+        meta["title"] = page_title
     if "date" in meta:
         meta["date"] = parse_date(meta["date"]) or meta["date"][:10]
     return text, meta

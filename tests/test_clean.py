@@ -101,6 +101,26 @@ def test_html_page_keeps_the_article_and_drops_scripts_and_navigation():
     assert "alert" not in text and "Home" not in text
 
 
+def test_html_boxes_named_as_furniture_are_dropped_and_the_site_named_in_the_title_is_the_publisher():
+    html = """<html><head><title>Harbour bridge reopens | Coastal Herald</title>
+    <meta property="og:title" content="Harbour bridge reopens"></head><body><article>
+    <h1>Harbour bridge reopens</h1><div class="share-bar">Share on Facebook Share on X Copy link</div>
+    <p>The bridge reopened on Thursday after a two-year repair.</p><div class="ad-slot">Advertisement</div>
+    <div class="c-newsletter_signup">Sign up for our morning briefing. Get the day's top stories in your inbox.
+    <input placeholder="Email address"><button>Sign up</button> By signing up you agree to our Privacy Policy.</div>
+    <p>The repair cost 48 million dollars.</p><section id="comments"><p>Join the conversation. Log in to comment.</p></section>
+    </article></body></html>"""
+    a = clean_article(html, article_id="b", source="b.html", kind=".html")
+    assert a.text == "The bridge reopened on Thursday after a two-year repair.\n\nThe repair cost 48 million dollars."
+    assert (a.title, a.publisher) == ("Harbour bridge reopens", "Coastal Herald")
+    # a wrapper whose class merely mentions ads is no ad box: the article is kept
+    page = '<html><body><div class="page has-ads"><p>The council met on Monday and voted to repair the bridge.</p></div></body></html>'
+    assert clean_article(page, article_id="c", source="c.html", kind=".html").text == "The council met on Monday and voted to repair the bridge."
+    # the same furniture pasted as plain text
+    raw = "The bridge reopened on Thursday.\nShare on Facebook\nSign up for our briefing. By signing up you agree to our Privacy Policy.\nIt cost $48 million."
+    assert clean_text(raw).text == "The bridge reopened on Thursday.\n\nIt cost $48 million."
+
+
 def test_markdown_front_matter_and_markup():
     md = "---\ntitle: Talks in Vilnius\ndate: 2023-07-11\n---\n# Talks in Vilnius\n\nLeaders met in **Vilnius** [today](https://x.test).\n\n![pic](a.png)\n"
     text, meta = markdown_to_text(md)
