@@ -402,7 +402,7 @@ def decode_article_bytes(data: bytes, name: str) -> str:
     if not data.strip():
         raise InvalidInput(f"{name}: the file is empty; add the article text or remove the file")
     if b"\x00" in data[:8192]:
-        raise InvalidInput(f"{name}: this is a binary file, not a text article; save it as .txt, .md or .html")
+        raise InvalidInput(f"{name}: this is a binary file, not a text article; export the article as plain text, Markdown or HTML")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

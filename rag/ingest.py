@@ -46,12 +46,31 @@ def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], l
                 skipped.append(Skipped(str(path), "folder cannot be read (permission denied)"))
                 continue
             folders.append(path.resolve())
-            for f in sorted(path.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(f, path):
-                    files.append(f)
+            files.extend(_files_under(path, skipped))
         else:
             files.append(path)
     return files, folders, skipped
+
+
+def _files_under(folder: Path, skipped: list[Skipped]) -> list[Path]:
+    """The article files under `folder`, sorted; a subfolder that cannot be read is
+    reported in `skipped` and the rest is still found."""
+
+    def unreadable(e: OSError) -> None:
+        skipped.append(Skipped(str(e.filename or folder), f"folder cannot be read ({e.strerror or e})"))
+
+    found = []
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs.sort()
+        for name in names:
+            f = Path(top) / name
+            try:
+                usable = f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(f, folder)
+            except OSError:  # a broken or unreadable entry
+                usable = False
+            if usable:
+                found.append(f)
+    return sorted(found)
 
 
 def _hidden(f: Path, root: Path) -> bool:
@@ -81,8 +100,8 @@ def ingest_files(
             progress(n, len(files), path.name)
         try:
             article = load_article(path, max_bytes=options.max_bytes)
-        except InvalidInput as e:
-            skipped.append(Skipped(str(path), str(e)))
+        except InvalidInput as e:  # its message starts with the file's name, which Skipped holds
+            skipped.append(Skipped(str(path), str(e).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")))
             continue
         if article.article_id in seen_ids:
             skipped.append(Skipped(str(path), f"same article id as {seen_ids[article.article_id].name}; rename one"))
