@@ -823,7 +823,7 @@ def _touch(a: Chunk, b: Chunk, article_text: Callable[[Chunk], str]) -> bool:
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*\w|\d[\d,.]*\d|[A-Z]\w*-\d+)")
 _NOT_NAMES = frozenset(
     """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday i""".split()
+    monday tuesday wednesday thursday friday saturday sunday i i'm i've i'd i'll""".split()
 )
 _DEMONYM = re.compile(r"(?:ian|ish|ese|an|i)$")
 _ALIASES = {"u.s": ("united states", "america", "washington"), "us": ("united states", "u.s", "america"),
@@ -846,15 +846,27 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
     []
     >>> unmatched_names("How many F-16 jets?", "16 jets")
     ['F-16']
+
+    Each sentence's first word is ignored, and a question in capitals has only its numbers
+    checked (every word looks like a name there).
+
+    >>> unmatched_names("Hello! I'm new here. Could you tell me what the roof cost?", "The roof cost $2m.")
+    []
+    >>> unmatched_names("HOW MUCH DID THE ROOF COST IN 2023?", "The roof cost $2m in 2024.")
+    ['2023']
+    >>> unmatched_names("What did the U.S. Congress decide?", "The U.S. Senate voted.")
+    ['Congress']
     """
     head = question.split(" (about:")[0]
     text = evidence_text.lower().replace("’", "'")
+    words = re.findall(r"[A-Za-z]{2,}", head)
+    shouted = len(words) >= 3 and sum(w.isupper() for w in words) > 0.6 * len(words)
     missing = []
     for m in _NAME.finditer(head):
         word = m.group(0).replace("’", "'").removesuffix("'s").rstrip(".,")
         low = word.lower()
-        first = m.start() == len(head) - len(head.lstrip())
-        if first or low in _NOT_NAMES or not word or (low.isdigit() and len(low) < 2):
+        first = not re.search(r"[^\s\"'“‘(]", head[: m.start()]) or re.search(r"(?:[!?]|(?<=[a-z]{3})\.|(?<=\d)\.)[\"'”’)]*\s+[\"'“‘(]*$", head[: m.start()])
+        if first or low in _NOT_NAMES or not word or (low.isdigit() and len(low) < 2) or (shouted and not low[0].isdigit()):
             continue
         if _mentioned(low, text):
             continue
