@@ -76,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ragchat: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ragchat ask ... | head -3`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
 
 
 def _assistant(args: argparse.Namespace, **extra: Any):  # noqa: ANN202

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -128,7 +129,8 @@ class Assistant:
         """Yield the answer text as it is written, then the verified Answer."""
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
-        passages, sentences, sentence_vectors, ranked = self.evidence(question, top_k=top_k, where=make_where(articles, since, until))
+        where = self._known_articles(make_where(articles, since, until))
+        passages, sentences, sentence_vectors, ranked = self.evidence(question, top_k=top_k, where=where)
         p = self.pipeline
         timings = {"retrieve_s": time.perf_counter() - t0}
         asked = _asked or question
@@ -144,7 +146,7 @@ class Assistant:
                 standalone_question=question if _asked and question != _asked else None,
             )  # fmt: skip
 
-        reason = self.refusal_reason(question, passages, ranked)
+        reason = (not passages and self._nothing_to_search(where)) or self.refusal_reason(question, passages, ranked)
         if reason:
             yield REFUSAL_TEXT
             yield finish(REFUSAL_TEXT, None, p.composer.name, reason)
@@ -206,6 +208,34 @@ class Assistant:
         ranked = with_article_prior(ranked, passages, ARTICLE_PRIOR)
         pointed = dict.fromkeys(self._pointed(question, passages), POINTED_ARTICLE_BONUS)
         return passages, sentences, vectors, with_bonus(ranked, passages, pointed)
+
+    def _known_articles(self, where: Where) -> Where:
+        """The article filter with file names read as ids ("02_marathon.html" for the article
+        02_marathon); an id the index does not hold is an InvalidInput, not an empty answer."""
+        if not where.articles:
+            return where
+        records = self.pipeline.retriever.snapshot().articles
+        by_source = {rec.article.source: aid for aid, rec in records.items()}
+        ids = []
+        for name in where.articles:
+            aid = name if name in records else by_source.get(Path(name).name)
+            if aid is None:
+                raise InvalidInput(f"no article {name!r} in the index: use an id that `ragchat articles` lists")
+            ids.append(aid)
+        return replace(where, articles=tuple(ids))
+
+    def _nothing_to_search(self, where: Where) -> str | None:
+        """Why no passage could be found whatever was asked: an empty index, or filters that
+        leave no article."""
+        records = self.pipeline.retriever.snapshot().articles
+        if not records:
+            return "The index holds no articles yet: add some with `ragchat ingest PATH` or the Corpus tab."
+        if where.since or where.until:
+            dated = [r.article.date for aid, r in records.items() if not where.articles or aid in where.articles]
+            if not any(d and (not where.since or d >= where.since) and (not where.until or d <= where.until) for d in dated):
+                span = " ".join(x for x in (where.since and f"from {where.since}", where.until and f"until {where.until}") if x)
+                return f"No article {'of those chosen ' if where.articles else ''}is dated {span}: widen the dates or drop them."
+        return None
 
     def _pointed(self, question: str, passages: list[ScoredChunk]) -> set[str]:
         """The retrieved articles the question names by date or publisher ("at the November

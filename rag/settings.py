@@ -103,6 +103,8 @@ class Settings:
             raise ConfigError(f"chroma_url must start with http:// or https://, not {self.chroma_url!r}")
         if self.auth and ":" not in self.auth:
             raise ConfigError("auth must look like user:password")
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise ConfigError(f"the data directory {self.data_dir} is a file: give a folder for the index (--data-dir DIR)")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied and coerced to the field types."""

@@ -116,3 +116,52 @@ def test_remove_and_list(tmp_path, corpus_dir):
     assert "003_16edb1bee11da1a2" not in listing and listing.count("\n") == 4
     missing = ragchat("--data-dir", str(d), "remove", "nope")
     assert missing.returncode == 2 and "no article" in missing.stderr
+
+
+def test_filters_that_leave_nothing_say_so(data_dir, tmp_path):
+    q = "How much has the U.S. provided in assistance to Ukraine?"
+    out = ragchat("--data-dir", str(data_dir), "ask", q, "--backend", "extractive", "--article", "nope")
+    assert out.returncode == 2 and "no article 'nope' in the index" in out.stderr
+    _no_traceback(out)
+    # an article's file name is as good as its id
+    out = ragchat("--data-dir", str(data_dir), "ask", q, "--json", "--backend", "extractive", "--article", "002_fc072bcf967fd6d4.txt")
+    assert out.returncode == 0 and "$77 billion" in json.loads(out.stdout)["answer"]
+    out = ragchat("--data-dir", str(data_dir), "ask", q, "--json", "--backend", "extractive", "--until", "2020-01-01")
+    d = json.loads(out.stdout)
+    assert d["refused"] and "No article is dated until 2020-01-01" in d["notice"]
+    out = ragchat("--data-dir", str(tmp_path / "new"), "ask", q, "--json", "--backend", "extractive")
+    assert "holds no articles yet" in json.loads(out.stdout)["notice"]
+
+
+def test_a_data_dir_that_is_a_file_and_a_reader_that_leaves_early(data_dir, tmp_path):
+    f = tmp_path / "index"
+    f.write_text("not a folder")
+    out = ragchat("--data-dir", str(f), "ask", "What did NATO decide?")
+    assert out.returncode == 2 and "is a file: give a folder" in out.stderr
+    _no_traceback(out)
+    # `ragchat ask ... | head -1`: the pipe closes before the answer is written
+    p = subprocess.Popen([sys.executable, "-m", "rag.cli", "--data-dir", str(data_dir), "ask", "What did NATO decide?",
+                          "--backend", "extractive"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=180) == 141 and "Traceback" not in err, err
+
+
+def test_an_unreadable_subfolder_is_reported_and_the_rest_ingested(tmp_path, monkeypatch):
+    from rag.ingest import find_article_files
+
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.txt").write_text("NATO met.")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "b.txt").write_text("Hidden.")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # root reads every folder, so the refusal is the operating system's, simulated
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, _, skipped = find_article_files([tmp_path])
+    assert [f.name for f in files] == ["a.txt"]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [("locked", "folder cannot be read (Permission denied)")]
