@@ -9,6 +9,7 @@ repeated headlines); nothing here knows the files of the shipped corpus.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -43,7 +44,7 @@ _BOILERPLATE = re.compile(
     | successful+y\ subscribed.{0,20} | thank\ you\ for\ (?:signing\ up|subscribing).{0,120}
     | leave\ a\ (?:comment|reply) | your\ e-?mail\ address\ will\ not\ be\ published.{0,80}
     | share(?:\ this(?:\ article|\ story|\ post)?)?:? | tweet | print | e-?mail
-    | share\ (?:on|via|to)\ .{0,80} | copy\ link | .{0,200}\bby\ (?:signing|clicking)\ up\b.{0,200}
+    | share\ (?:on|via|to)\ .{0,80} | share(?:\ this\ \w+)?:\ .{0,80} | copy\ link | .{0,40}\buses\ cookies\b.{0,120} | .{0,200}\bby\ (?:signing|clicking)\ up\b.{0,200}
     | (?:read|see)\ (?:more|also|next)\b.{0,100} | this\ audio\ is\ created\ with\ ai\ assistance
     | \d{1,2}\ min(?:ute)?\ read | \d{1,2}:\d{2}\s*(?:am|pm)? | all\ rights\ reserved\.?
     | cookies?\b.{0,120} | follow\ us.{0,60} | (?:image|photo)\ credit:.{0,120}
@@ -67,7 +68,13 @@ _CREDIT = re.compile(
     r"\((?:(?:image|photo)\s*(?:credit|by)?\s*:?[^()]*|[^()]*(?:getty images|/afp|afp/|reuters|ap photo|shutterstock|epa)[^()]*)\)\s*$",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^by\s+(.{2,200})$", re.IGNORECASE)
+# A header line "<Name>, <date>" or "<Name> — <date>": a masthead or a city dateline.
+_MASTHEAD = re.compile(r"^([A-Z][\w&'’.]*(?:\s+(?:[A-Z&][\w&'’.]*|of|the|and)){0,5})\s*(?:,|\s[—–-])\s*(.{6,40})$")
+_PUBLICATION = re.compile(
+    r"\b(?:Herald|Times|Post|News|Review|Journal|Gazette|Daily|Press|Tribune|Chronicle|Guardian|Observer|Telegraph"
+    r"|Independent|Magazine|Weekly|Standard|Mail|Express|Courier|Dispatch|Register|Bulletin|Ledger|Monitor|Record|Wire)\b"
+)
+_BYLINE = re.compile(r"^(?:by|(?:reporting|written|words|text)\s+by)\s+(.{2,200})$", re.IGNORECASE)
 _SOURCE = re.compile(r"^(?:source|sources|via)\s*:\s*(.{2,150})$", re.IGNORECASE)
 _URL_LINE = re.compile(r"^(?:(?:url|link|originally published at|source)\s*:?\s*)?(https?://\S+)$", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:copyright\s*)?(?:©|\(c\))?\s*(?:copyright\s*)?(?:\d{4}\s*)?(.*)$", re.IGNORECASE)
@@ -134,7 +141,7 @@ def _is_date_line(line: str) -> bool:
     return not re.search(r"[A-Za-z0-9]", rest)
 
 
-def clean_text(raw: str) -> CleanText:
+def clean_text(raw: str, *, title: str | None = None) -> CleanText:
     """Strip non-article lines from plain text and collect the metadata found on the way.
 
     >>> c = clean_text("Skip to content\\nBig News Today\\nBig News Today\\nBy Ann Lee March 2, 2024\\n"
@@ -144,7 +151,7 @@ def clean_text(raw: str) -> CleanText:
     """
     lines = [ln.strip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [ln for ln in lines if ln]
-    meta: dict[str, str] = {}
+    meta: dict[str, str] = {"title": title} if title else {}  # a headline the page's markup gave
     removed: list[str] = []
     kept: list[str] = []
     seen: set[str] = set()
@@ -180,6 +187,12 @@ def clean_text(raw: str) -> CleanText:
             meta.setdefault("date", parse_date(line) or "")
             removed.append(line)
             continue
+        if head and (m := _MASTHEAD.match(line)) and _is_date_line(m.group(2)):
+            if _PUBLICATION.search(m.group(1)):  # "Harbourton Herald, 3 March 2024"; not "New York, 3 May 2024"
+                meta.setdefault("publisher", m.group(1))
+            meta.setdefault("date", parse_date(line) or "")
+            removed.append(line)
+            continue
         if head and (m := _BYLINE.match(line)) and not is_sentence(line):
             author, date = _split_byline(m.group(1))
             if author:
@@ -195,6 +208,9 @@ def clean_text(raw: str) -> CleanText:
         title = meta.get("title")
         if title and _norm(title) in low and len(line) <= len(title) + 80 and not is_sentence(line):
             removed.append(line)  # "Europe, News  No Comments on <title>" and the like
+            if body_chars == 0:  # what came before the headline is the page's header: site name, menu
+                removed.extend(kept)
+                kept.clear()
             continue
         kept.append(line)
         body_chars += len(line) if is_sentence(line) else 0
@@ -238,6 +254,7 @@ def _collect_footer_meta(line: str, meta: dict[str, str]) -> None:
         m = _COPYRIGHT.match(stripped)
         name = (m.group(1) if m else "").strip(" .,")
         name = re.sub(r"(?i)\s*all rights reserved\.?", "", name).strip(" .,")
+        name = re.split(r"(?<=[a-z]{2})\.\s", name)[0].strip(" .,")  # "Daily Ltd. Registered in England No. 01"
         if name:
             meta.setdefault("publisher", name)
     elif (m := _SOURCE.match(stripped)) and len(stripped) < 160:
@@ -358,7 +375,7 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     meta = dict(parser.meta)
     page_title = re.sub(r"\s+", " ", "".join(parser._title)).strip()
     # "<headline> | Coastal Herald": the page title names the site after the headline
-    headline = meta.get("title") or next((ln for ln in text.splitlines() if ln), "")
+    headline = meta.get("title") or next((ln for ln in text.splitlines() if len(ln) >= 10 and page_title.startswith(ln)), "")
     site = re.match(r"\s*[|–—-]\s*(.{2,60})$", page_title[len(headline):]) if headline and page_title.startswith(headline) else None
     if site:
         meta.setdefault("title", headline)
@@ -386,6 +403,7 @@ def markdown_to_text(md: str) -> tuple[str, dict[str, str]]:
         line = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line)  # links keep their text
         line = re.sub(r"^\s{0,3}(?:#{1,6}\s+|>\s?)", "", line)  # headings, quotes
         line = re.sub(r"(\*\*|__)(.+?)\1", r"\2", line)  # bold
+        line = re.sub(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])", r"\2", line)  # italics: "*By Ann Lee | May 9*"
         if re.fullmatch(r"\s*([-*_])\s*(\1\s*){2,}", line):  # horizontal rule
             line = ""
         out.append(line)
@@ -423,7 +441,7 @@ def clean_article(text: str, *, article_id: str, source: str, kind: str, overrid
         text, page_meta = html_to_text(text)
     elif kind in (".md", ".markdown"):
         text, page_meta = markdown_to_text(text)
-    cleaned = clean_text(text)
+    cleaned = clean_text(text, title=page_meta.get("title"))
     if not cleaned.text.strip():
         raise InvalidInput(f"{source}: no article text left after removing navigation and boilerplate")
     found = {k: getattr(cleaned, k) for k in META_FIELDS}
@@ -432,6 +450,8 @@ def clean_article(text: str, *, article_id: str, source: str, kind: str, overrid
     if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         date = parse_date(date)
     title = meta.get("title") or fallback_title(cleaned.text)
+    if meta.get("publisher"):  # "Pool saved by council vote - Coastal Gazette"
+        title = re.sub(rf"\s+[|–—-]\s+{re.escape(meta['publisher'])}\s*$", "", title) or title
     digest = hashlib.sha256()
     for part in (cleaned.text, title, date, meta.get("publisher"), meta.get("author"), meta.get("url")):
         digest.update((part or "").encode() + b"\x1f")
@@ -489,5 +509,14 @@ def read_sidecar(path: Path) -> dict[str, str]:
     unknown = set(data) - set(META_FIELDS)
     if unknown:
         raise InvalidInput(f"{path.name}: unknown metadata keys {sorted(unknown)}; allowed: {', '.join(META_FIELDS)}")
-    return {k: str(v) for k, v in data.items() if v not in (None, "")}
+    wrong = sorted(k for k, v in data.items() if v is not None and not isinstance(v, str))
+    if wrong:
+        raise InvalidInput(f"{path.name}: metadata values must be text in quotes; {', '.join(wrong)} is not")
+    date = data.get("date")
+    if date:
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise InvalidInput(f"{path.name}: date must be a real date like 2024-04-03, not {date!r}") from None
+    return {k: v for k, v in data.items() if v not in (None, "")}
 

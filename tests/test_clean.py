@@ -121,6 +121,34 @@ def test_html_boxes_named_as_furniture_are_dropped_and_the_site_named_in_the_tit
     assert clean_text(raw).text == "The bridge reopened on Thursday.\n\nIt cost $48 million."
 
 
+def test_mastheads_bylines_and_footers_in_the_forms_users_bring():
+    md = ("Harbourton Herald, 3 March 2024\n\n*By Helen Ashdown | March 3, 2024*\n\nShare this story: Facebook | X | Email\n\n"
+          "The bakery will close on March 30, its owner said.\n\nThis site uses cookies. Find out more. OK\n\n"
+          "It was founded in 1962 and is famous for its pasties.\n\n© 2024 Herald Media Ltd. Registered in England No. 0123456\n")
+    a = clean_article(md, article_id="b", source="b.md", kind=".md")
+    assert a.text == "The bakery will close on March 30, its owner said.\n\nIt was founded in 1962 and is famous for its pasties."
+    assert (a.publisher, a.author, a.date) == ("Harbourton Herald", "Helen Ashdown", "2024-03-03")
+    # a city dateline is dropped too, but a city is no publisher
+    assert clean_text("New York, 3 May 2024\nShares rose on Friday after the report.").publisher is None
+    # no og:title: the headline is the <h1> the page title starts with; the menu above it is header
+    page = """<html><head><title>Marathon: as it happened - Riverside Sport Daily</title></head><body>
+    <div>Riverside Sport Daily | Log in</div><div>Football Running Cycling</div><h1>Marathon: as it happened</h1>
+    <div>Reporting by Sam Whitfield</div><p>Faith Chebet won the women's race in a course record.</p>
+    <footer>© 2024 Riverside Sport Daily. Registered in England No. 0123456</footer></body></html>"""
+    a = clean_article(page, article_id="m", source="m.html", kind=".html")
+    assert a.text == "Faith Chebet won the women's race in a course record."
+    assert (a.title, a.publisher, a.author) == ("Marathon: as it happened", "Riverside Sport Daily", "Sam Whitfield")
+
+
+@pytest.mark.parametrize("sidecar, message", [('{"date": "2024-02-30"}', "date must be a real date"),
+                                              ('{"publisher": 5}', "must be text in quotes")])
+def test_a_sidecar_with_an_impossible_date_or_a_number_is_refused(tmp_path, sidecar, message):
+    (tmp_path / "a.txt").write_text("NATO met in Brussels on Tuesday.")
+    (tmp_path / "a.meta.json").write_text(sidecar)
+    with pytest.raises(InvalidInput, match=message):
+        load_article(tmp_path / "a.txt", max_bytes=MB)
+
+
 def test_markdown_front_matter_and_markup():
     md = "---\ntitle: Talks in Vilnius\ndate: 2023-07-11\n---\n# Talks in Vilnius\n\nLeaders met in **Vilnius** [today](https://x.test).\n\n![pic](a.png)\n"
     text, meta = markdown_to_text(md)
