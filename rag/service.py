@@ -230,11 +230,9 @@ class Assistant:
         records = self.pipeline.retriever.snapshot().articles
         if not records:
             return "The index holds no articles yet: add some with `ragchat ingest PATH` or the Corpus tab."
-        if where.since or where.until:
-            dated = [r.article.date for aid, r in records.items() if not where.articles or aid in where.articles]
-            if not any(d and (not where.since or d >= where.since) and (not where.until or d <= where.until) for d in dated):
-                span = " ".join(x for x in (where.since and f"from {where.since}", where.until and f"until {where.until}") if x)
-                return f"No article {'of those chosen ' if where.articles else ''}is dated {span}: widen the dates or drop them."
+        if (where.since or where.until) and not any(where.admits_article(aid, r.article.date) for aid, r in records.items()):
+            span = " ".join(x for x in (where.since and f"from {where.since}", where.until and f"until {where.until}") if x)
+            return f"No article {'of those chosen ' if where.articles else ''}is dated {span}: widen the dates or drop them."
         return None
 
     def _pointed(self, question: str, passages: list[ScoredChunk]) -> set[str]:

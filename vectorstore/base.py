@@ -50,14 +50,17 @@ class Where:
         >>> Where(since="2024-01-01").admits(c), Where(articles=("b",)).admits(c)
         (True, False)
         """
-        if self.articles is not None and chunk.article_id not in self.articles:
+        return self.admits_article(chunk.article_id, chunk.date)
+
+    def admits_article(self, article_id: str, date: str | None) -> bool:
+        if self.articles is not None and article_id not in self.articles:
             return False
         if self.since or self.until:
-            if not chunk.date:
+            if not date:
                 return False  # an undated article cannot be shown to be in range
-            if self.since and chunk.date < self.since:
+            if self.since and date < self.since:
                 return False
-            if self.until and chunk.date > self.until:
+            if self.until and date > self.until:
                 return False
         return True
 
