@@ -60,8 +60,7 @@ def _files_under(folder: Path, skipped: list[Skipped]) -> list[Path]:
         skipped.append(Skipped(str(e.filename or folder), f"folder cannot be read ({e.strerror or e})"))
 
     found = []
-    for top, dirs, names in os.walk(folder, onerror=unreadable):
-        dirs.sort()
+    for top, _dirs, names in os.walk(folder, onerror=unreadable):
         for name in names:
             f = Path(top) / name
             try:
