@@ -33,11 +33,21 @@ class IngestOptions:
     max_bytes: int
 
 
-def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Skipped]]:
-    """(article files, folders scanned, paths that could not be used), in a stable order."""
+@dataclass(frozen=True)
+class FoundFiles:
+    """What the given paths hold, in a stable order."""
+
+    files: list[Path]  # article files to read
+    folders: list[Path]  # folders scanned (an article whose file is gone from one is removed)
+    skipped: list[Skipped]  # paths that could not be used, and why
+    ignored: list[Path]  # files of other types inside the folders (not an error: said in the summary)
+
+
+def find_article_files(paths: Iterable[Path]) -> FoundFiles:
     files: list[Path] = []
     folders: list[Path] = []
     skipped: list[Skipped] = []
+    ignored: list[Path] = []
     for path in paths:
         if not path.exists():
             skipped.append(Skipped(str(path), "no such file or folder"))
@@ -46,30 +56,42 @@ def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], l
                 skipped.append(Skipped(str(path), "folder cannot be read (permission denied)"))
                 continue
             folders.append(path.resolve())
-            files.extend(_files_under(path, skipped))
+            found, other = _files_under(path, skipped)
+            files.extend(found)
+            ignored.extend(other)
         else:
             files.append(path)
-    return files, folders, skipped
+    return FoundFiles(files, folders, skipped, ignored)
 
 
-def _files_under(folder: Path, skipped: list[Skipped]) -> list[Path]:
-    """The article files under `folder`, sorted; a subfolder that cannot be read is
-    reported in `skipped` and the rest is still found."""
+def _files_under(folder: Path, skipped: list[Skipped]) -> tuple[list[Path], list[Path]]:
+    """The article files under `folder` and the files of other types (not hidden, not
+    metadata sidecars), sorted; a subfolder that cannot be read is reported in `skipped`
+    and the rest is still found."""
 
     def unreadable(e: OSError) -> None:
         skipped.append(Skipped(str(e.filename or folder), f"folder cannot be read ({e.strerror or e})"))
 
-    found = []
+    found, other = [], []
     for top, _dirs, names in os.walk(folder, onerror=unreadable):
         for name in names:
             f = Path(top) / name
             try:
-                usable = f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(f, folder)
+                if not f.is_file() or _hidden(f, folder):
+                    continue
             except OSError:  # a broken or unreadable entry
-                usable = False
-            if usable:
+                continue
+            if f.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(f)
-    return sorted(found)
+            elif not name.endswith(".meta.json"):
+                other.append(f)
+    return sorted(found), sorted(other)
+
+
+def _elsewhere(committed_path: str, path: Path) -> bool:
+    """Is the committed article another file, still there? (Then a file of the same name
+    would replace it unseen; a file moved to a new folder may take over its id.)"""
+    return bool(committed_path) and committed_path != str(path.resolve()) and Path(committed_path).is_file()
 
 
 def _hidden(f: Path, root: Path) -> bool:
@@ -85,7 +107,8 @@ def ingest_files(
     progress: Progress | None = None,
 ) -> IngestSummary:
     started = time.perf_counter()
-    files, folders, skipped = find_article_files(paths)
+    scan = find_article_files(paths)
+    files, folders, skipped = scan.files, scan.folders, scan.skipped
     manifest = store.articles()
     removed_orphans = _delete_orphans(store, manifest)
 
@@ -115,6 +138,10 @@ def ingest_files(
         committed = manifest.get(article.article_id)
         if committed is not None and committed.version == article.content_hash[:16]:
             unchanged += 1
+            continue
+        if committed is not None and _elsewhere(committed.path, path):
+            skipped.append(Skipped(str(path), f"the index already holds article {article.article_id} from {committed.path}; "
+                                              "rename one (an article's id is its file name)"))  # fmt: skip
             continue
         todo.append((article, path, text_hash))
 
@@ -168,6 +195,7 @@ def ingest_files(
         chunks=chunk_count,
         seconds=time.perf_counter() - started,
         skipped=tuple(skipped),
+        ignored=tuple(str(p) for p in scan.ignored),
     )
 
 

@@ -9,6 +9,7 @@ so every stage can be read and tested without the libraries.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 
@@ -167,6 +168,7 @@ class IngestSummary:
     chunks: int = 0  # chunks embedded and written by this run
     seconds: float = 0.0
     skipped: tuple[Skipped, ...] = field(default_factory=tuple)
+    ignored: tuple[str, ...] = ()  # files of other types in the folders (.pdf, .docx, images)
 
     def line(self) -> str:
         text = (
@@ -175,6 +177,9 @@ class IngestSummary:
         )
         if self.skipped:
             text += f"; {len(self.skipped)} file(s) skipped"
+        if self.ignored:
+            kinds = sorted({PurePath(p).suffix.lower() or "(no extension)" for p in self.ignored})
+            text += f"; {len(self.ignored)} file(s) of other types ignored ({', '.join(kinds)}: only .txt, .md and .html are read)"
         return text
 
     def to_dict(self) -> dict[str, Any]:

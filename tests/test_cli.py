@@ -162,6 +162,29 @@ def test_an_unreadable_subfolder_is_reported_and_the_rest_ingested(tmp_path, mon
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    files, _, skipped = find_article_files([tmp_path])
-    assert [f.name for f in files] == ["a.txt"]
-    assert [(Path(s.path).name, s.reason) for s in skipped] == [("locked", "folder cannot be read (Permission denied)")]
+    found = find_article_files([tmp_path])
+    assert [f.name for f in found.files] == ["a.txt"]
+    assert [(Path(s.path).name, s.reason) for s in found.skipped] == [("locked", "folder cannot be read (Permission denied)")]
+
+
+def test_other_file_types_are_named_and_a_same_named_article_from_another_folder_is_not_replaced(tmp_path):
+    data = tmp_path / "data"
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "bridge.txt").write_text("The Harbour Street bridge reopened on Thursday after a two-year repair.")
+    (first / "bridge.meta.json").write_text('{"publisher": "Coastal Herald"}')  # a sidecar is no other type
+    (first / "notes.pdf").write_bytes(b"%PDF-1.4")
+    out = ragchat("--data-dir", str(data), "ingest", str(first))
+    assert out.returncode == 0, out.stderr
+    assert "added 1 /" in out.stdout and "1 file(s) of other types ignored (.pdf:" in out.stdout
+    (second / "bridge.txt").write_text("The city council approved a new ferry timetable on Monday.")
+    out = ragchat("--data-dir", str(data), "ingest", str(second))
+    assert out.returncode == 1 and "already holds article bridge from" in out.stderr and "rename one" in out.stderr
+    _no_traceback(out)
+    listed = ragchat("--data-dir", str(data), "ask", "When did the bridge reopen?", "--json", "--backend", "extractive")
+    assert "Harbour Street bridge reopened" in json.loads(listed.stdout)["answer"]
+    # a file moved to another folder takes its id along
+    (first / "bridge.txt").unlink()
+    out = ragchat("--data-dir", str(data), "ingest", str(second))
+    assert out.returncode == 0 and "updated 1" in out.stdout, out.stderr
