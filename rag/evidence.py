@@ -832,6 +832,20 @@ _ALIASES = {"u.s": ("united states", "america", "washington"), "us": ("united st
             "british": ("uk", "u.k", "united kingdom", "britain"), "eu": ("european union",)}  # fmt: skip
 
 
+def reads_as_english(question: str) -> bool:
+    """Do at least a fifth of the question's words (of four or more) belong to English's
+    small words? The articles and models read English; a refusal of a question in another
+    language says so rather than naming its words as missing.
+
+    >>> reads_as_english("Wie viel Volumen haben die Schweizer Gletscher 2023 verloren?")
+    False
+    >>> reads_as_english("How much volume did Swiss glaciers lose?"), reads_as_english("Kuleba's role?")
+    (True, True)
+    """
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    return len(words) < 4 or sum(w in _STOPWORDS for w in words) >= 0.2 * len(words)
+
+
 def unmatched_names(question: str, evidence_text: str) -> list[str]:
     """Names and numbers of the question that the evidence never mentions.
 

@@ -27,7 +27,7 @@ from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
-    passage_sentences, person_meant, placed_elsewhere, pointed_articles, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
+    passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -262,6 +262,12 @@ class Assistant:
 
     def refusal_reason(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
         """Why the evidence cannot answer the question (then no model is asked), or None."""
+        reason = self._weak_evidence(question, passages, ranked)
+        if reason and not reads_as_english(question):
+            return f"{reason} The question does not read as English, the language ragchat's models read: ask it in English."
+        return reason
+
+    def _weak_evidence(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
         if not ranked or ranked[0].score < self.settings.refusal_threshold:
             return "No passage of the articles comes close to answering this."
         records = self.pipeline.retriever.snapshot().articles

@@ -188,3 +188,13 @@ def test_other_file_types_are_named_and_a_same_named_article_from_another_folder
     (first / "bridge.txt").unlink()
     out = ragchat("--data-dir", str(data), "ingest", str(second))
     assert out.returncode == 0 and "updated 1" in out.stdout, out.stderr
+
+
+def test_a_refused_question_in_another_language_says_to_ask_in_english(data_dir):
+    out = ragchat("--data-dir", str(data_dir), "ask", "Wie viele Verluste hat Russland laut Stoltenberg erlitten?",
+                  "--json", "--backend", "extractive")
+    d = json.loads(out.stdout)
+    assert d["refused"] and "does not read as English" in d["notice"], d["notice"]
+    out = ragchat("--data-dir", str(data_dir), "ask", "What did the mayor of Lisbon say about tram fares?", "--json", "--backend", "extractive")
+    d = json.loads(out.stdout)
+    assert d["refused"] and "English" not in d["notice"]
