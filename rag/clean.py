@@ -47,7 +47,8 @@ _BOILERPLATE = re.compile(
     | share\ (?:on|via|to)\ .{0,80} | share(?:\ this\ \w+)?:\ .{0,80} | copy\ link | .{0,40}\buses\ cookies\b.{0,120} | .{0,200}\bby\ (?:signing|clicking)\ up\b.{0,200}
     | (?:read|see)\ (?:more|also|next)\b.{0,100} | this\ audio\ is\ created\ with\ ai\ assistance
     | \d{1,2}\ min(?:ute)?\ read | \d{1,2}:\d{2}\s*(?:am|pm)? | all\ rights\ reserved\.?
-    | cookies?\b.{0,120} | follow\ us.{0,60} | (?:image|photo)\ credit:.{0,120}
+    | cookies?\b.{0,120} | follow\ us.{0,60} | that's\ it\ from\ (?:us|me)\b.{0,200}
+    | thanks?(?:\ you)?\ for\ (?:following|reading|joining\ us)\b.{0,200} | (?:image|photo)\ credit:.{0,120}
     | .{0,80}\bno\ comments\ on\ .{0,200}
     | end\ of\ (?:the\ )?(?:excerpt|article|story|report|transcript)\b.{0,120}
     | [—–-]?\s*.{0,150}\breaders\ (?:are|can|may)\ (?:encouraged|invited|advised)\ to\b.{0,200}
@@ -150,7 +151,7 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
     ('Big News Today', 'Ann Lee', '2024-03-02', 'The minister spoke on Monday. She said more.')
     """
     lines = [ln.strip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [ln for ln in lines if ln]
+    lines = _timed_entries([ln for ln in lines if ln])
     meta: dict[str, str] = {"title": title} if title else {}  # a headline the page's markup gave
     removed: list[str] = []
     kept: list[str] = []
@@ -233,6 +234,34 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
         url=meta.get("url"),
         removed=tuple(removed),
     )
+
+
+_TIME_LINE = re.compile(r"(?i)^\d{1,2}:\d{2}\s*(?:am|pm)?$")
+LIVE_BLOG_TIMES = 3  # time-only lines that make a page a live blog (_timed_entries)
+
+
+def _timed_entries(lines: list[str]) -> list[str]:
+    """A live blog's entries keep their times: "10:31" on its own line, then the entry,
+    becomes "10:31 — <entry>" when the page has LIVE_BLOG_TIMES such lines or more. Elsewhere
+    a time alone on a line is a byline's, and dropped as furniture.
+
+    >>> _timed_entries(["Live: the race", "11:05", "Chebet wins.", "10:31", "Tadesse wins.", "08:00", "They're off!"])[1:]
+    ['11:05 — Chebet wins.', '10:31 — Tadesse wins.', "08:00 — They're off!"]
+    """
+    times = [i for i, ln in enumerate(lines[:-1])
+             if _TIME_LINE.match(ln) and is_sentence(lines[i + 1]) and not _BOILERPLATE.match(lines[i + 1])]
+    if len(times) < LIVE_BLOG_TIMES:
+        return lines
+    out, skip = [], set()
+    for i, ln in enumerate(lines):
+        if i in skip:
+            continue
+        if i in times:
+            out.append(f"{ln} — {lines[i + 1]}")
+            skip.add(i + 1)
+        else:
+            out.append(ln)
+    return out
 
 
 def _split_byline(rest: str) -> tuple[str | None, str | None]:
@@ -355,7 +384,7 @@ class _HTMLText(HTMLParser):
 # banners, ad slots, related links, comments ("share-bar", "newsletter_signup", "ad-slot").
 _FURNITURE_CLASS = re.compile(
     r"(?i)(?<![a-z])(?:share|sharing|social|newsletter|subscribe|subscription|signup|cookies?|consent|ads?|advert"
-    r"|advertisement|promo|related|recommended|comments?|breadcrumbs?|paywall|popup|modal)(?![a-z])"
+    r"|advertisement|promo|related|recommended|comments?|breadcrumbs?|paywall|popup|modal|caption|credit)(?![a-z])"
 )
 
 

@@ -140,6 +140,19 @@ def test_mastheads_bylines_and_footers_in_the_forms_users_bring():
     assert (a.title, a.publisher, a.author) == ("Marathon: as it happened", "Riverside Sport Daily", "Sam Whitfield")
 
 
+def test_a_live_blog_keeps_its_entry_times_and_loses_its_sign_off():
+    entry = '<div class="entry"><span class="time">{}</span><p>{}</p></div>'
+    page = "<html><body><article><h1>Marathon live</h1>" + "".join(entry.format(t, p) for t, p in [
+        ("11:42", "That's it from us. Thanks for following our live coverage."),
+        ("10:31", "Abebe Tadesse wins the men's race in 2:07:55!"),
+        ("08:00", "And they're off! A record 21,400 runners have started."),
+        ("07:15", "Good morning and welcome to the race."),
+    ]) + '<div class="caption">Tadesse at the finish. Picture: Sport Daily/Getty Images</div></article></body></html>'
+    a = clean_article(page, article_id="m", source="m.html", kind=".html")
+    assert a.text == ("10:31 — Abebe Tadesse wins the men's race in 2:07:55!\n\n08:00 — And they're off! A record 21,400 "
+                      "runners have started.\n\n07:15 — Good morning and welcome to the race.")
+
+
 @pytest.mark.parametrize("sidecar, message", [('{"date": "2024-02-30"}', "date must be a real date"),
                                               ('{"publisher": 5}', "must be text in quotes")])
 def test_a_sidecar_with_an_impossible_date_or_a_number_is_refused(tmp_path, sidecar, message):
