@@ -37,13 +37,27 @@ _STOPWORDS = frozenset(
 _WORD = re.compile(r"[\w$€£%]+(?:[.,'’-][\w]+)*", re.UNICODE)
 
 
+# English verbs whose past forms the suffix rules cannot reach ("won" / "wins" / "win"),
+# base: past [participle]; each form and the base's -s form map to the base
+_IRREGULAR_VERBS = """win won|give gave given|take took taken|make made|hold held|meet met|pay paid|send sent
+    begin began begun|leave left|fall fell fallen|rise rose risen|sell sold|buy bought|spend spent|lose lost
+    choose chose chosen|know knew known|see saw seen|go went gone|come came|run ran|strike struck|lead led
+    bring brought|think thought|find found|build built|keep kept|stand stood|speak spoke spoken|break broke broken
+    drive drove driven|write wrote written|grow grew grown|draw drew drawn|fly flew flown|shut|cut|hit|put|set|quit"""
+_IRREGULAR = {form: line.split()[0] for line in _IRREGULAR_VERBS.replace("\n", "|").split("|")
+              for form in (*line.split(), line.split()[0] + "s")}
+
+
 @cache
 def _stem(word: str) -> str:
     """A light stemmer: enough to match 'pledged'/'pledge', 'countries'/'country'.
 
     >>> [_stem(w) for w in ("pledged", "countries", "talks", "ministers", "news")]
     ['pledg', 'countr', 'talk', 'minist', 'news']
+    >>> [_stem(w) for w in ("won", "wins", "win", "paid", "pays", "held")]
+    ['win', 'win', 'win', 'pay', 'pay', 'hold']
     """
+    word = _IRREGULAR.get(word, word)
     for suffix in ("ies", "ied", "ing", "ers", "ed", "es", "er", "s", "e", "y"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
