@@ -134,7 +134,6 @@ def build_composer(settings: Settings) -> Composer:
 def build_rewriter(composer: Composer) -> Callable[[str, list[str], str | None], str | None] | None:
     """Follow-ups are rewritten by the answering model, and only when the question leans on
     the conversation (rag.followup's rule): a model call costs seconds on a CPU."""
-    from rag.evidence import content_terms
     from rag.followup import needs_context
     from rag.llm.composer import LLMComposer, rewrite_question
 
@@ -143,7 +142,7 @@ def build_rewriter(composer: Composer) -> Callable[[str, list[str], str | None],
     model = composer.model
 
     def rewrite(question: str, earlier: list[str], last_answer: str | None = None) -> str | None:
-        if not earlier or not needs_context(question, len(content_terms(question))):
+        if not earlier or not needs_context(question):
             return None
         return rewrite_question(model, question, earlier, last_answer)
 

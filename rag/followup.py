@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from rag.errors import InvalidInput
+from rag.evidence import content_terms, unmatched_names
 
 _ANAPHORA = re.compile(
     r"(?i)^(?:and|but|also|so|then|what about|how about)\b"
@@ -44,13 +45,16 @@ def last_user_turn(messages: Sequence[dict[str, str]]) -> tuple[str, list[str], 
     return users[-1], users[:-1], before_last
 
 
-def needs_context(question: str, content_terms: int) -> bool:
-    """A follow-up leans on the conversation when it is short or points back with a pronoun.
+def needs_context(question: str) -> bool:
+    """A follow-up leans on the conversation when it points back ("he", "that", "And ...")
+    or is short and names nothing of its own: "Why?" does, "What did Pistorius say?" does not.
 
-    >>> needs_context("And what did Turkey say?", 2), needs_context("When did NATO foreign ministers meet in Brussels?", 5)
+    >>> needs_context("And what did Turkey say?"), needs_context("When did NATO foreign ministers meet in Brussels?")
+    (True, False)
+    >>> needs_context("Why?"), needs_context("What did Pistorius say?")
     (True, False)
     """
-    return content_terms <= 2 or points_back(question)
+    return points_back(question) or (len(content_terms(question)) <= 2 and not unmatched_names(question, ""))
 
 
 def points_back(question: str) -> bool:
@@ -105,14 +109,14 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
     return _DEMONSTRATIVE.sub(named, question)
 
 
-def rewrite_with_history(question: str, earlier: list[str], *, content_terms: int) -> str:
+def rewrite_with_history(question: str, earlier: list[str]) -> str:
     """The follow-up, with the previous user question appended when the follow-up needs it
     (Assistant.standalone_question resolves "that summit" first: resolve_references).
 
-    >>> rewrite_with_history("And Turkey?", ["Who supports Sweden joining NATO?"], content_terms=1)
+    >>> rewrite_with_history("And Turkey?", ["Who supports Sweden joining NATO?"])
     'And Turkey? (about: Who supports Sweden joining NATO?)'
     """
-    if not earlier or not needs_context(question, content_terms):
+    if not earlier or not needs_context(question):
         return question
     return f"{question} (about: {earlier[-1]})"
 

@@ -25,7 +25,7 @@ from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, content_terms, denies,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies,
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
@@ -365,7 +365,7 @@ class Assistant:
         resolved = resolve_references(question, [last_answer, *reversed(earlier)])
         rewritten = self.pipeline.rewriter(resolved, earlier, last_answer) if self.pipeline.rewriter else None
         if not rewritten:
-            rewritten = rewrite_with_history(resolved, earlier, content_terms=len(content_terms(resolved)))
+            rewritten = rewrite_with_history(resolved, earlier)
         return absolute_dates(rewritten, self._newest_year())
 
     # -- helpers ------------------------------------------------------------------------

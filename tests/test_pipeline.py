@@ -184,6 +184,17 @@ def test_follow_up_uses_the_conversation(shared_bot):
     assert "Billstrom" in " ".join(c.chunk.text for c in a.contexts[:3])
 
 
+def test_a_short_question_that_names_its_own_subject_is_not_read_as_a_follow_up(shared_bot):
+    """ "What did Pistorius say?" after a question about Blinken: read with the earlier
+    question appended, its passages were Blinken's, and it was refused."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "What did Blinken say about support for Ukraine?"},
+        {"role": "assistant", "content": "Blinken said there is strong bipartisan support for Ukraine. [1]"},
+        {"role": "user", "content": "What did Pistorius say?"},
+    ])
+    assert a.standalone_question is None and not a.refused and "Pistorius" in a.text
+
+
 def test_a_follow_up_names_what_the_last_answer_named(shared_bot):
     """ "that summit" is the one the assistant's last answer named, not in any user turn."""
     a = shared_bot.chat([
