@@ -234,23 +234,26 @@ class ChatPage:
 
     # corpus
 
-    def corpus_views(self) -> tuple[Any, ...]:
-        """(the articles table, the remove choices, the chat's article filter choices)."""
+    def corpus_views(self, selected: list[str] | None = None) -> tuple[Any, ...]:
+        """(the articles table, the remove choices, the chat's article filter choices). The
+        filter keeps what was `selected` and is still indexed: a removed article left in it
+        would fail the page's every question."""
         records = self.assistants.corpus.articles()
         rows = [[r.article.article_id, r.article.title, r.article.date or "", r.article.publisher or "", r.chunks]
                 for r in records]
         ids = [r.article.article_id for r in records]
         labels = [(f"{r.article.title[:80]} ({r.article.article_id})", r.article.article_id) for r in records]
-        return rows, gr.update(choices=ids, value=None), gr.update(choices=labels)
+        return rows, gr.update(choices=ids, value=None), gr.update(choices=labels, value=[a for a in selected or [] if a in ids])
 
-    def add_article(self, path: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def add_article(self, path: str | None, selected: list[str] | None = None,
+                    progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         if not path:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             status = ui.render_status(self.ingest_upload(Path(path), progress), ok=True)
         except RagchatError as e:
             status = ui.render_status(str(e), ok=False)
-        return (status, *self.corpus_views(), None)
+        return (status, *self.corpus_views(selected), None)
 
     def ingest_upload(self, path: Path, progress: gr.Progress) -> str:
         """Copy the upload into <data_dir>/uploads under a safe name, then ingest that file alone."""
@@ -289,9 +292,9 @@ class ChatPage:
         passages = f"{summary.chunks} passage" + ("" if summary.chunks == 1 else "s")
         return f"{verb} “{title}” from {original}{saved}: {passages}, searchable now"
 
-    def remove_article(self, article_id: str | None) -> tuple[Any, ...]:
+    def remove_article(self, article_id: str | None, selected: list[str] | None = None) -> tuple[Any, ...]:
         if not article_id:
-            return (ui.render_status("choose an article to remove first", ok=False), *self.corpus_views())
+            return (ui.render_status("choose an article to remove first", ok=False), *self.corpus_views(selected))
         try:
             bot = self.assistants.corpus
             record = {r.article.article_id: r for r in bot.articles()}.get(article_id)
@@ -302,7 +305,7 @@ class ChatPage:
             status = ui.render_status(f"removed {article_id} ({record.article.title})", ok=True)
         except RagchatError as e:
             status = ui.render_status(str(e), ok=False)
-        return (status, *self.corpus_views())
+        return (status, *self.corpus_views(selected))
 
     @staticmethod
     def pick_article(evt: gr.SelectData) -> Any:
@@ -382,7 +385,7 @@ def build_ui(assistants: Assistants) -> gr.Blocks:
                             backend = gr.Dropdown(BACKEND_CHOICES, value=settings.backend, label="Backend")
                             top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve (top-k)")
                             article_filter = gr.Dropdown([], multiselect=True, label="Only these articles",
-                                                         info="empty: all articles")
+                                                         info="empty: all articles", elem_id="rc-article-filter")
                             with gr.Row():
                                 since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="2024-01-01")
                                 until = gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="2024-12-31")
@@ -423,9 +426,9 @@ def build_ui(assistants: Assistants) -> gr.Blocks:
         views = [table, remove_id, article_filter]
         corpus_events = dict(concurrency_id="corpus", concurrency_limit=1, api_visibility="private")
         demo.load(page.corpus_views, None, views, api_visibility="private")
-        refresh.click(page.corpus_views, None, views, api_visibility="private")
-        upload.upload(page.add_article, [upload], [upload_status, *views, upload], **corpus_events)
-        remove.click(page.remove_article, [remove_id], [remove_status, *views], **corpus_events)
+        refresh.click(page.corpus_views, [article_filter], views, api_visibility="private")
+        upload.upload(page.add_article, [upload, article_filter], [upload_status, *views, upload], **corpus_events)
+        remove.click(page.remove_article, [remove_id, article_filter], [remove_status, *views], **corpus_events)
         table.select(page.pick_article, None, [remove_id], api_visibility="private")
         gr.api(page.ask, api_name="ask", concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY)
         # (not "add_article": that is the upload event's own, private, name)

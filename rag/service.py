@@ -220,7 +220,8 @@ class Assistant:
         for name in where.articles:
             aid = name if name in records else by_source.get(Path(name).name)
             if aid is None:
-                raise InvalidInput(f"no article {name!r} in the index: use an id that `ragchat articles` lists")
+                raise InvalidInput(f"no article {name!r} in the index (removed?): choose one that is listed "
+                                   "(`ragchat articles`, or the Corpus tab)")
             ids.append(aid)
         return replace(where, articles=tuple(ids))
 

@@ -232,6 +232,13 @@ def test_uploaded_article_is_searchable_at_once(page, app) -> None:  # noqa: ANN
     assert "Invalid file type" in _upload_rejected(page, "notes.pdf", b"%PDF-1.4")
     big = upload(page, "huge.txt", b"word " * 1_100_000)
     assert "over the 5 MB limit" in big, big
+    # Only this article, chosen in the chat's filter: then removed below, it leaves the filter too
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#rc-settings").get_by_text("Settings").click()
+    page.locator("#rc-article-filter input").click()
+    page.locator("#rc-article-filter ul li", has_text="velmora_bridge").first.click()
+    assert "Brandvik" in ask(page, "Who cut the ribbon?").inner_text()
+    page.get_by_role("tab", name="Corpus").click()
     # Remove it again with the remove button.
     page.locator("#rc-articles").get_by_text("velmora_bridge", exact=True).click()  # a row click picks it
     page.wait_for_function("() => document.querySelector('#rc-remove-id input').value === 'velmora_bridge'")
@@ -239,6 +246,10 @@ def test_uploaded_article_is_searchable_at_once(page, app) -> None:  # noqa: ANN
     page.wait_for_function("() => document.querySelector('#rc-remove-status').innerText.includes('removed')")
     assert "velmora_bridge" not in page.locator("#rc-articles").inner_text()
     assert not (app["data_dir"] / "uploads" / "velmora_bridge.txt").exists()
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, "How much has the U.S. provided in assistance to Ukraine?")
+    assert "$77 billion" in answer.inner_text(), answer.inner_text()  # all articles again, no error
+    assert "velmora" not in page.locator("#rc-article-filter").inner_text()
 
 
 def _upload_rejected(pg, name: str, data: bytes) -> str:  # noqa: ANN001
