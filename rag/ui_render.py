@@ -275,5 +275,13 @@ document.addEventListener('click', function (event) {
     setTimeout(function () { entry.classList.remove('rc-flash'); }, 1600);
   })();
 }, true);
+// "Read the whole article" opens at the cited passage, a third down its box, not at the top
+document.addEventListener('toggle', function (event) {
+  var details = event.target;
+  if (!details.classList || !details.classList.contains('rc-article') || !details.open) return;
+  var box = details.querySelector('.rc-article-text'), hl = details.querySelector('.rc-passage-hl');
+  if (!box || !hl) return;
+  box.scrollTop += hl.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
+}, true);
 </script>
 """

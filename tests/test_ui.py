@@ -175,6 +175,10 @@ def test_answer_streams_cites_and_shows_sources_then_follow_up(page, app) -> Non
     assert whole.is_visible()
     assert "NATO Foreign Ministers concluded two days of meetings" in whole.inner_text()
     assert "300,000 casualties" in whole.locator(".rc-passage-hl mark").inner_text()
+    page.wait_for_function(  # the article's box opens at the passage, not at its top
+        "() => { const box = document.querySelector('#rc-src-0-1 .rc-article-text');"
+        " const b = box.getBoundingClientRect(), h = box.querySelector('.rc-passage-hl').getBoundingClientRect();"
+        " return box.scrollTop > 0 && h.top >= b.top && h.bottom <= b.bottom; }")
     assert target.is_visible()
     shot(page, "2-whole-article")
 
