@@ -212,7 +212,8 @@ class ChatPage:
             turn.texts = {c.article_id: bot.article_text(c.article_id) for c in turn.answer.citations}
         turns = turns + [turn]
         panel = ui.render_sources(turn.answer, turn.texts, turn=len(turns) - 1) if turn.answer else gr.skip()
-        yield "", chat_messages(turns), turns, panel
+        # the box was emptied when the question was shown: what was typed since is the next question
+        yield gr.skip(), chat_messages(turns), turns, panel
 
     def show_sources(self, turns: list[Turn], evt: gr.SelectData) -> Any:
         """A click on a message shows that answer's sources."""

@@ -204,6 +204,17 @@ def test_answer_streams_cites_and_shows_sources_then_follow_up(page, app) -> Non
     answer.locator("a.rc-cite").first.click()
     page.wait_for_function("() => !!document.querySelector('#rc-src-0-1')")
 
+    # What is typed while an answer is being written stays in the box for the next question.
+    box = page.locator("#rc-question textarea")
+    box.fill("What did Turkey's foreign minister say?")
+    box.press("Enter")
+    page.wait_for_selector("#rc-chat .rc-streaming")
+    box.fill("Who is Tobias Billstrom?")
+    page.wait_for_function("() => !document.querySelector('#rc-chat .rc-streaming')")
+    page.wait_for_timeout(300)
+    assert box.input_value() == "Who is Tobias Billstrom?"
+    box.fill("")
+
     # A question the articles cannot answer is a neutral refusal, not an error.
     refusal = ask(page, "What is the boiling point of mercury on Jupiter?")
     assert refusal.locator(".rc-refusal").count() == 1 and refusal.locator(".rc-error").count() == 0
