@@ -147,6 +147,8 @@ class Assistant:
             )  # fmt: skip
 
         reason = (not passages and self._nothing_to_search(where)) or self.refusal_reason(question, passages, ranked)
+        if reason and not where.empty and not reason.startswith("No article"):
+            reason += " Only the chosen articles or dates were searched: widen the filter to search them all."
         if reason:
             yield REFUSAL_TEXT
             yield finish(REFUSAL_TEXT, None, p.composer.name, reason)

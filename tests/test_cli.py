@@ -131,6 +131,11 @@ def test_filters_that_leave_nothing_say_so(data_dir, tmp_path):
     assert d["refused"] and "No article is dated until 2020-01-01" in d["notice"]
     out = ragchat("--data-dir", str(tmp_path / "new"), "ask", q, "--json", "--backend", "extractive")
     assert "holds no articles yet" in json.loads(out.stdout)["notice"]
+    # refused within the chosen articles: the note says the filter narrowed the search
+    out = ragchat("--data-dir", str(data_dir), "ask", "What did Hakan Fidan tell his counterparts?", "--json",
+                  "--backend", "extractive", "--article", "000_7c0dcdb0c3e64ae2")
+    d = json.loads(out.stdout)
+    assert d["refused"] and "Only the chosen articles or dates were searched" in d["notice"], d["notice"]
 
 
 def test_a_data_dir_that_is_a_file_and_a_reader_that_leaves_early(data_dir, tmp_path):
