@@ -448,6 +448,11 @@ def decode_article_bytes(data: bytes, name: str) -> str:
     """Bytes to text, refusing what is not a text article, with a message that says why."""
     if not data.strip():
         raise InvalidInput(f"{name}: the file is empty; add the article text or remove the file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark, as Windows Notepad saves
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{name}: starts like UTF-16 text but does not decode as it; save it as UTF-8") from None
     if b"\x00" in data[:8192]:
         raise InvalidInput(f"{name}: this is a binary file, not a text article; export the article as plain text, Markdown or HTML")
     try:

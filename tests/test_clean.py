@@ -153,6 +153,13 @@ def test_a_live_blog_keeps_its_entry_times_and_loses_its_sign_off():
                       "runners have started.\n\n07:15 — Good morning and welcome to the race.")
 
 
+def test_utf16_text_as_windows_notepad_saves_it_is_read(tmp_path):
+    f = tmp_path / "kestrel.txt"
+    f.write_bytes("Kestrels nest on the cathedral roof\n\nTwo chicks hatched there, wardens said.\n".encode("utf-16"))
+    a = load_article(f, max_bytes=MB)
+    assert (a.title, a.text) == ("Kestrels nest on the cathedral roof", "Two chicks hatched there, wardens said.")
+
+
 @pytest.mark.parametrize("sidecar, message", [('{"date": "2024-02-30"}', "date must be a real date"),
                                               ('{"publisher": 5}', "must be text in quotes")])
 def test_a_sidecar_with_an_impossible_date_or_a_number_is_refused(tmp_path, sidecar, message):
