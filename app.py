@@ -378,7 +378,7 @@ def build_ui(assistants: Assistants) -> gr.Blocks:
                         with gr.Row():
                             question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                                   scale=5, max_lines=4, elem_id="rc-question", autofocus=True)
-                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="rc-send")
+                            send = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="rc-send")
                         with gr.Row():
                             examples = [gr.Button(q, size="sm", elem_classes=["rc-example"]) for q in EXAMPLE_QUESTIONS]
                         clear = gr.Button("New conversation", size="sm", variant="secondary")
