@@ -109,9 +109,14 @@ def link_markers(escaped_text: str, by_marker: Mapping[int, Citation], turn: int
 
 
 def _source_footer(citations: Iterable[Citation], turn: int) -> str:
+    """One line per cited article, with the markers of all its passages: "[1][3] Title"."""
+    by_article: dict[str, list[Citation]] = {}
+    for c in citations:
+        by_article.setdefault(c.article_id, []).append(c)
     items = "".join(
-        f'<li><a class="rc-cite" href="#{source_anchor(turn, c.marker)}">[{c.marker}]</a> {escape(c.title)}</li>'
-        for c in citations
+        "<li>" + "".join(f'<a class="rc-cite" href="#{source_anchor(turn, c.marker)}">[{c.marker}]</a>' for c in cs)
+        + f" {escape(cs[0].title)}</li>"
+        for cs in by_article.values()
     )
     return f'<ul class="rc-footer">{items}</ul>'
 

@@ -85,6 +85,15 @@ def test_answer_escapes_text_and_links_markers_to_their_source():
     assert '<ul class="rc-footer">' in html
 
 
+def test_the_footer_names_each_article_once_with_all_its_markers():
+    other = citation(3, article_id="b", title="Another story")
+    html = render_answer(answer(citations=(citation(1), citation(2), other)), turn=0)
+    footer = html[html.index('<ul class="rc-footer">'):]
+    assert footer.count("<li>") == 2 and footer.count("Title &lt;img") == 1
+    assert re.search(r'rc-src-0-1"[^>]*>\[1\]</a><a class="rc-cite" href="#rc-src-0-2"[^>]*>\[2\]</a> Title', footer)
+    assert re.search(r'rc-src-0-3"[^>]*>\[3\]</a> Another story', footer)
+
+
 def test_a_quote_across_paragraphs_keeps_the_answer_one_html_block():
     """The chat renders Markdown, where a blank line ends an HTML block: a quote that spans
     two paragraphs must not carry its blank line into the marker's tooltip."""
