@@ -244,7 +244,8 @@ class ChatPage:
                 for r in records]
         ids = [r.article.article_id for r in records]
         labels = [(f"{r.article.title[:80]} ({r.article.article_id})", r.article.article_id) for r in records]
-        return rows, gr.update(choices=ids, value=None), gr.update(choices=labels, value=[a for a in selected or [] if a in ids])
+        kept = [a for a in selected or [] if a in ids]
+        return rows, gr.update(choices=ids, value=None), gr.update(choices=labels, value=kept)
 
     def add_article(self, path: str | None, selected: list[str] | None = None,
                     progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:

@@ -44,7 +44,8 @@ _BOILERPLATE = re.compile(
     | successful+y\ subscribed.{0,20} | thank\ you\ for\ (?:signing\ up|subscribing).{0,120}
     | leave\ a\ (?:comment|reply) | your\ e-?mail\ address\ will\ not\ be\ published.{0,80}
     | share(?:\ this(?:\ article|\ story|\ post)?)?:? | tweet | print | e-?mail
-    | share\ (?:on|via|to)\ .{0,80} | share(?:\ this\ \w+)?:\ .{0,80} | copy\ link | .{0,40}\buses\ cookies\b.{0,120} | .{0,200}\bby\ (?:signing|clicking)\ up\b.{0,200}
+    | share\ (?:on|via|to)\ .{0,80} | share(?:\ this\ \w+)?:\ .{0,80} | copy\ link
+    | .{0,40}\buses\ cookies\b.{0,120} | .{0,200}\bby\ (?:signing|clicking)\ up\b.{0,200}
     | (?:read|see)\ (?:more|also|next)\b.{0,100} | this\ audio\ is\ created\ with\ ai\ assistance
     | \d{1,2}\ min(?:ute)?\ read | \d{1,2}:\d{2}\s*(?:am|pm)? | all\ rights\ reserved\.?
     | cookies?\b.{0,120} | follow\ us.{0,60} | that's\ it\ from\ (?:us|me)\b.{0,200}
@@ -396,7 +397,8 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     parts = parser.article_parts if parser.article_parts else parser.parts
 
     def joined(keep_furniture: bool) -> str:
-        return "\n".join(ln.strip() for ln in "".join(t for t, furniture in parts if keep_furniture or not furniture).split("\n"))
+        kept = "".join(t for t, furniture in parts if keep_furniture or not furniture)
+        return "\n".join(ln.strip() for ln in kept.split("\n"))
 
     text = joined(False)
     if not any(len(ln) >= 40 and is_sentence(ln) for ln in text.splitlines()):
@@ -405,7 +407,9 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     page_title = re.sub(r"\s+", " ", "".join(parser._title)).strip()
     # "<headline> | Coastal Herald": the page title names the site after the headline
     headline = meta.get("title") or next((ln for ln in text.splitlines() if len(ln) >= 10 and page_title.startswith(ln)), "")
-    site = re.match(r"\s*[|–—-]\s*(.{2,60})$", page_title[len(headline):]) if headline and page_title.startswith(headline) else None
+    site = None
+    if headline and page_title.startswith(headline):
+        site = re.match(r"\s*[|–—-]\s*(.{2,60})$", page_title[len(headline):])
     if site:
         meta.setdefault("title", headline)
         meta.setdefault("publisher", site.group(1).strip())
@@ -454,7 +458,8 @@ def decode_article_bytes(data: bytes, name: str) -> str:
         except UnicodeDecodeError:
             raise InvalidInput(f"{name}: starts like UTF-16 text but does not decode as it; save it as UTF-8") from None
     if b"\x00" in data[:8192]:
-        raise InvalidInput(f"{name}: this is a binary file, not a text article; export the article as plain text, Markdown or HTML")
+        raise InvalidInput(f"{name}: this is a binary file, not a text article; "
+                           "export the article as plain text, Markdown or HTML")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -834,6 +834,9 @@ def _touch(a: Chunk, b: Chunk, article_text: Callable[[Chunk], str]) -> bool:
     return second.start <= first.end or not text[first.end : second.start].strip()
 
 
+# What comes before a sentence's first word: nothing but quotes, or the end of a sentence
+# ("?", "!", or a period after a lower-case word or a digit: not "U.S." before "Congress")
+_OPENS_A_SENTENCE = re.compile(r"(?:^|[!?]|(?<=[a-z]{3})\.|(?<=\d)\.)[\"'”’)]*\s*[\"'“‘(]*$")
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*\w|\d[\d,.]*\d|[A-Z]\w*-\d+)")
 _NOT_NAMES = frozenset(
     """january february march april may june july august september october november december
@@ -893,8 +896,10 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
     for m in _NAME.finditer(head):
         word = m.group(0).replace("’", "'").removesuffix("'s").rstrip(".,")
         low = word.lower()
-        first = not re.search(r"[^\s\"'“‘(]", head[: m.start()]) or re.search(r"(?:[!?]|(?<=[a-z]{3})\.|(?<=\d)\.)[\"'”’)]*\s+[\"'“‘(]*$", head[: m.start()])
-        if first or low in _NOT_NAMES or not word or (low.isdigit() and len(low) < 2) or (shouted and not low[0].isdigit()):
+        first = _OPENS_A_SENTENCE.search(head[: m.start()]) is not None
+        if first or low in _NOT_NAMES or not word or (low.isdigit() and len(low) < 2):
+            continue
+        if shouted and not low[0].isdigit():
             continue
         if _mentioned(low, text):
             continue

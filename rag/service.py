@@ -27,7 +27,8 @@ from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies,
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
-    passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
+    passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages,
+    says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
