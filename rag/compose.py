@@ -128,4 +128,21 @@ class ExtractiveComposer:
             if not asks_across_articles(question):  # ... and be about what is asked (not another meeting's date)
                 ranked = ranked[:1] + on_topic(question, ranked[1:], ranked)
         for n, r in enumerate(select_sentences(ranked, articles=articles, margin=margin)):
-            yield ("" if n == 0 else " ") + f"{r.sentence.text} [{r.sentence.passage + 1}]"
+            yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"
+
+
+def closed_quotes(sentence: str) -> str:
+    """A sentence cut from inside a quotation gets back the curly mark it lost at the cut
+    (the article opened the quotation sentences earlier, or closes it sentences later).
+
+    >>> closed_quotes("We must support Ukraine,” Blinken said.")
+    '“We must support Ukraine,” Blinken said.'
+    >>> closed_quotes("“We just have to stay the course."), closed_quotes("He said “no”.")
+    ('“We just have to stay the course.”', 'He said “no”.')
+    """
+    opened, closed = sentence.count("“"), sentence.count("”")
+    if closed > opened:
+        return "“" + sentence
+    if opened > closed:
+        return sentence + "”"
+    return sentence
