@@ -43,6 +43,7 @@ ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer 
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 POINTED_ARTICLE_BONUS = 0.06  # for the article a question names by date or publisher (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
+MANY_NAMES = 5  # ... unless the question names this many apart: then it asks about several things (docs/NOTES.md)
 FOLLOWING_CHARS = 400  # the best passage comes with this much of what follows it (_contexts)
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 ARTICLE_CACHE_SIZE = 256  # articles whose facts are kept for the refusal rules and the verifier (_article)
@@ -275,18 +276,21 @@ class Assistant:
         if not ranked or ranked[0].score < self.settings.refusal_threshold:
             return "No passage of the articles comes close to answering this."
         records = self.pipeline.retriever.snapshot().articles
-        said = " ".join(f"{p.chunk.title} {p.chunk.date or ''} {_byline(records, p.chunk.article_id)} {p.chunk.text}"
-                        for p in passages)  # fmt: skip
+        # the whole of each article found: a question of many parts names more than five
+        # passages can hold ("... Stoltenberg and Blinken ... Sweden and Turkey?")
+        articles = {p.chunk.article_id: p.chunk for p in passages}.values()
+        said = " ".join(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {self._article(c.article_id, c.version).text}"
+                        for c in articles)  # fmt: skip
         missing = unmatched_names(question, said)
         if missing:
-            return f"The passages found never mention {', '.join(missing)}."
+            return f"The articles found never mention {', '.join(missing)}."
         near = [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
         wanted = lacks_answer_type(question, near)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         windows = self._near_windows(passages, ranked, records)
         apart = names_apart(question, [w for w, _ in windows], [lead for _, lead in windows])
-        if apart:
+        if apart and len(apart) < MANY_NAMES:  # a question naming five things asks of several passages
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."
         return None

@@ -184,6 +184,16 @@ def test_follow_up_uses_the_conversation(shared_bot):
     assert "Billstrom" in " ".join(c.chunk.text for c in a.contexts[:3])
 
 
+def test_a_question_of_many_parts_is_answered_and_a_name_no_article_holds_still_refused(shared_bot):
+    """Five passages cannot hold all of seven names: refusal rules 2 and 5 read the whole
+    articles found, and a question naming five things or more asks about several."""
+    a = shared_bot.ask("What did NATO foreign ministers discuss in Brussels and what did Stoltenberg and Blinken say "
+                       "about support for Ukraine, Sweden and Turkey?")
+    assert not a.refused and a.citations, a.notice
+    near = shared_bot.ask("What did UK Foreign Secretary David Cameron say at the Brussels meeting?")
+    assert near.refused and "never mention David, Cameron" in near.notice
+
+
 def test_a_short_question_that_names_its_own_subject_is_not_read_as_a_follow_up(shared_bot):
     """ "What did Pistorius say?" after a question about Blinken: read with the earlier
     question appended, its passages were Blinken's, and it was refused."""
