@@ -148,9 +148,11 @@ class Assistant:
                 standalone_question=question if _asked and question != _asked else None,
             )  # fmt: skip
 
-        reason = (not passages and self._nothing_to_search(where)) or self.refusal_reason(question, passages, ranked)
-        if reason and not where.empty and not reason.startswith("No article"):
-            reason += " Only the chosen articles or dates were searched: widen the filter to search them all."
+        reason = self._nothing_to_search(where) if not passages else None
+        if reason is None:
+            reason = self.refusal_reason(question, passages, ranked)
+            if reason and not where.empty:
+                reason += " Only the chosen articles or dates were searched: widen the filter to search them all."
         if reason:
             yield REFUSAL_TEXT
             yield finish(REFUSAL_TEXT, None, p.composer.name, reason)
@@ -279,8 +281,8 @@ class Assistant:
         # the whole of each article found: a question of many parts names more than five
         # passages can hold ("... Stoltenberg and Blinken ... Sweden and Turkey?")
         articles = {p.chunk.article_id: p.chunk for p in passages}.values()
-        said = " ".join(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {self._article(c.article_id, c.version).text}"
-                        for c in articles)  # fmt: skip
+        said = " ".join(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} "
+                        f"{self._article(c.article_id, c.version).text}" for c in articles)  # fmt: skip
         missing = unmatched_names(question, said)
         if missing:
             return f"The articles found never mention {', '.join(missing)}."
