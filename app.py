@@ -125,6 +125,7 @@ class Turn:
     question: str
     answer: Answer | None = None
     error: str | None = None
+    stopped: bool = False  # its asker pressed Stop before the answer was finished
     texts: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -133,7 +134,8 @@ def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
     out = []
     for i, t in enumerate(turns):
         out.append({"role": "user", "content": ui.render_question(t.question)})
-        body = ui.render_answer(t.answer, turn=i) if t.answer else ui.render_error(t.error or "")
+        body = (ui.render_answer(t.answer, turn=i) if t.answer else ui.render_stopped() if t.stopped
+                else ui.render_error(t.error or ""))
         out.append({"role": "assistant", "content": body})
     return out
 
@@ -146,6 +148,11 @@ def last_answer_text(turns: list[Turn]) -> str | None:
     """The text of the conversation's last answer, for "that summit" in a follow-up (a refusal names nothing)."""
     answered = [t.answer for t in turns if t.answer is not None]
     return answered[-1].text if answered and not answered[-1].refused else None
+
+
+def _answering(busy: bool) -> tuple[Any, Any]:
+    """(Ask, Stop): Stop shows only while an answer is being written."""
+    return gr.update(visible=not busy), gr.update(visible=busy, value="Stop", interactive=True)
 
 
 def _filters(top_k: float | None, articles: list[str] | None, since: str | None, until: str | None) -> dict[str, Any]:
@@ -183,14 +190,16 @@ class ChatPage:
     def respond(self, question: str, turns: list[Turn], backend: str, top_k: float, articles: list[str],
                 since: str, until: str) -> Iterator[tuple[Any, ...]]:
         """Show the question, stream the answer into its bubble, then the verified answer and
-        its sources. Outputs: (question box, chat, turns, sources panel)."""
+        its sources. Outputs: (question box, chat, turns, sources panel, the question being
+        answered, Ask, Stop): while the answer is written, Stop takes Ask's place."""
         question = (question or "").strip()
         if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield (gr.skip(),) * 7
             return
+        same = gr.skip(), gr.skip(), gr.skip()
         shown = chat_messages(turns) + [{"role": "user", "content": ui.render_question(question)}]
         pending = ui.render_streaming("Searching the articles…")
-        yield "", shown + [{"role": "assistant", "content": pending}], turns, gr.skip()
+        yield "", shown + [{"role": "assistant", "content": pending}], turns, gr.skip(), question, *_answering(True)
         turn = Turn(question)
         text = ""
         try:
@@ -201,7 +210,7 @@ class ChatPage:
                 else:
                     text += item
                     partial = {"role": "assistant", "content": ui.render_streaming(text)}
-                    yield gr.skip(), shown + [partial], turns, gr.skip()
+                    yield gr.skip(), shown + [partial], turns, gr.skip(), *same
         except RagchatError as e:
             turn.error = str(e)
         except Exception:  # noqa: BLE001 - the page's last line of defence: say so, log the traceback
@@ -213,7 +222,23 @@ class ChatPage:
         turns = turns + [turn]
         panel = ui.render_sources(turn.answer, turn.texts, turn=len(turns) - 1) if turn.answer else gr.skip()
         # the box was emptied when the question was shown: what was typed since is the next question
-        yield gr.skip(), chat_messages(turns), turns, panel
+        yield gr.skip(), chat_messages(turns), turns, panel, "", *_answering(False)
+
+    @staticmethod
+    def stopping() -> Any:
+        """Stop pressed: Gradio cancels the answer once its generator next yields (the local
+        model writes a token at a time, so within seconds); until then Stop says so."""
+        return gr.update(value="Stopping…", interactive=False)
+
+    @staticmethod
+    def answer_ended(asking: str, turns: list[Turn]) -> tuple[Any, ...]:
+        """After every answer event, finished or stopped. A stopped one still holds its question
+        in `asking` (a finished one cleared it): the unchecked text is dropped and the question
+        stays in the conversation, marked as stopped. Outputs: (chat, turns, asking, Ask, Stop)."""
+        if not asking:
+            return gr.skip(), gr.skip(), gr.skip(), *_answering(False)
+        turns = turns + [Turn(asking, stopped=True)]
+        return chat_messages(turns), turns, "", *_answering(False)
 
     def show_sources(self, turns: list[Turn], evt: gr.SelectData) -> Any:
         """A click on a message shows that answer's sources."""
@@ -380,6 +405,8 @@ def build_ui(assistants: Assistants) -> gr.Blocks:
                             question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                                   scale=5, max_lines=4, elem_id="rc-question", autofocus=True)
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="rc-send")
+                            stop = gr.Button("Stop", variant="stop", scale=1, min_width=72, elem_id="rc-stop",
+                                             visible=False)
                         with gr.Row():
                             examples = [gr.Button(q, size="sm", elem_classes=["rc-example"]) for q in EXAMPLE_QUESTIONS]
                         clear = gr.Button("New conversation", size="sm", variant="secondary")
@@ -415,11 +442,17 @@ def build_ui(assistants: Assistants) -> gr.Blocks:
 
         answer_events = dict(concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY, api_visibility="private")
         options = [turns, backend, top_k, article_filter, since, until]
-        outputs = [question, chatbot, turns, sources]
-        question.submit(page.respond, [question, *options], outputs, **answer_events)
-        send.click(page.respond, [question, *options], outputs, **answer_events)
-        for button in examples:
-            button.click(page.respond, [button, *options], outputs, **answer_events)
+        asking = gr.State("")  # the question being answered, for Stop
+        outputs = [question, chatbot, turns, sources, asking, send, stop]
+        answers = [question.submit(page.respond, [question, *options], outputs, **answer_events),
+                   send.click(page.respond, [question, *options], outputs, **answer_events)]
+        answers += [button.click(page.respond, [button, *options], outputs, **answer_events) for button in examples]
+        # The buttons come back only once Gradio has finished cancelling (a `then` runs after it):
+        # a question asked before that would be dropped by the page, the answer still counting as running.
+        stop.click(page.stopping, None, [stop], cancels=answers, queue=False, api_visibility="private")
+        for answer in answers:
+            answer.then(page.answer_ended, [asking, turns], [chatbot, turns, asking, send, stop], queue=False,
+                        api_visibility="private")
         for reset in (clear.click, chatbot.clear):
             reset(page.new_conversation, None, [chatbot, turns, sources], api_visibility="private")
         chatbot.select(page.show_sources, [turns], [sources], api_visibility="private")

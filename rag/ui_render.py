@@ -32,6 +32,12 @@ def render_streaming(text: str) -> str:
     return f'<div class="rc-answer rc-streaming">{escape(text)}<span class="rc-cursor">▍</span></div>'
 
 
+def render_stopped() -> str:
+    """In place of an answer its asker stopped: what was written so far was never checked, so it is not kept."""
+    return ('<div class="rc-refusal rc-stopped">Stopped before the answer was finished '
+            '(the unfinished text was not checked against the articles, so it is not kept). Ask again for the whole answer.</div>')
+
+
 def render_error(message: str) -> str:
     """A RagchatError's message (it says what to do); never a traceback."""
     return f'<div class="rc-error"><strong>Could not answer:</strong> {escape(message)}</div>'

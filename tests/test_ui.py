@@ -148,6 +148,9 @@ def test_answer_streams_cites_and_shows_sources_then_follow_up(page, app) -> Non
     answer = ask(page, "How many casualties has Russia suffered according to Stoltenberg?")
     assert page.evaluate("window.__streamed") > 0, "the answer bubble never showed the streaming state"
     assert "300,000" in answer.inner_text()
+    # Stop shows only while an answer is written: once it is done, Ask is back.
+    page.locator("#rc-send").wait_for(state="visible")
+    assert page.locator("#rc-stop").is_hidden()
     marker = answer.locator("a.rc-cite").first
     assert marker.inner_text() == "[1]"
     panel = page.locator("#rc-sources-panel")
@@ -346,8 +349,8 @@ def test_login_when_auth_is_set(browser, tmp_path: Path) -> None:  # noqa: ANN00
 
 @pytest.mark.llm
 def test_the_default_local_model_answers_through_the_page(browser, tmp_path: Path) -> None:  # noqa: ANN001
-    """The page with llama.cpp behind it, as `make run` starts it: the model's own answer
-    (no fallback notice), streamed, cited, its source in the panel."""
+    """The page with llama.cpp behind it, as `make run` starts it: Stop during an answer;
+    then the model's own answer (no fallback notice), streamed, cited, its source in the panel."""
     proc, url = start_app(tmp_path / "data", tmp_path / "app.log", backend="llama-cpp", RAGCHAT_LLM_TIMEOUT="900")
     try:
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -355,11 +358,27 @@ def test_the_default_local_model_answers_through_the_page(browser, tmp_path: Pat
         pg.set_default_timeout(900_000)  # a loaded CI machine ran this model ~10x slower
         pg.goto(url, wait_until="domcontentloaded")
         pg.locator("#rc-question textarea").wait_for()
+
+        # Stop while the model writes: the unchecked text is dropped, the question stays,
+        # marked as stopped, and the model is free for the next question.
+        box = pg.locator("#rc-question textarea")
+        box.fill("What did Stoltenberg say about how Russia has fared: its losses, its standing and its war aims?")
+        box.press("Enter")
+        pg.wait_for_function("() => { const s = document.querySelector('#rc-chat .rc-streaming');"
+                             " return s && !s.innerText.startsWith('Searching'); }")
+        pg.locator("#rc-stop").click()
+        pg.locator("#rc-chat .rc-stopped").wait_for()
+        assert pg.locator("#rc-chat .rc-streaming").count() == 0
+        pg.locator("#rc-send").wait_for(state="visible")
+        assert pg.locator("#rc-stop").is_hidden()
+        assert "its war aims?" in pg.locator("#rc-chat [data-testid=user]").first.inner_text()
+
         answer = ask(pg, "How many casualties has Russia incurred, according to Stoltenberg?")
+        assert pg.locator("#rc-chat [data-testid=bot]").count() == 2
         text = answer.inner_text()
         assert "300,000" in text and answer.locator(".rc-notice").count() == 0, text
         assert answer.locator("a.rc-cite").count() >= 1
-        cited = pg.locator("#rc-sources-panel #rc-src-0-1")
+        cited = pg.locator("#rc-sources-panel #rc-src-1-1")  # turn 0 is the stopped question
         assert "002_fc072bcf967fd6d4.txt" in cited.locator(".rc-src-meta").inner_text()
         shot(pg, "5-local-model-answer")
         ctx.close()
