@@ -221,8 +221,9 @@ class ChatPage:
             turn.texts = {c.article_id: bot.article_text(c.article_id) for c in turn.answer.citations}
         turns = turns + [turn]
         panel = ui.render_sources(turn.answer, turn.texts, turn=len(turns) - 1) if turn.answer else gr.skip()
-        # the box was emptied when the question was shown: what was typed since is the next question
-        yield gr.skip(), chat_messages(turns), turns, panel, "", *_answering(False)
+        # the box was emptied when the question was shown: what was typed since is the next question;
+        # Ask comes back in answer_ended, which runs after the answer whether it finished or was stopped
+        yield gr.skip(), chat_messages(turns), turns, panel, "", gr.skip(), gr.skip()
 
     @staticmethod
     def stopping() -> Any:
