@@ -29,7 +29,7 @@ from rag.evidence import (
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages,
     says_nothing_of, sentence_windows, support_matrix,
-    unmatched_names, window_people, with_following, without_source_pointer,
+    unmatched_names, window_people, with_following, without_premise, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
@@ -205,7 +205,8 @@ class Assistant:
         candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
                                           where=where or Where())  # fmt: skip
         # sentences are scored against what is asked, not against "according to the ... account"
-        focus = without_source_pointer(question)
+        # nor a premise the question opens with ("X wasn't on the agenda, so what ...")
+        focus = without_premise(without_source_pointer(question))
         focus_vector = query_vector if focus == question else p.embedder.embed([focus])[0]
         passages = rerank_passages(candidates, self._rank(focus, focus_vector, passage_sentences(candidates)), k)
         sentences = passage_sentences(passages)
@@ -291,7 +292,8 @@ class Assistant:
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         windows = self._near_windows(passages, ranked, records)
-        apart = names_apart(question, [w for w, _ in windows], [lead for _, lead in windows])
+        # the names of what is asked meet in one sentence, not those of a premise it opens with
+        apart = names_apart(without_premise(question), [w for w, _ in windows], [lead for _, lead in windows])
         if apart and len(apart) < MANY_NAMES:  # a question naming five things asks of several passages
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."

@@ -142,6 +142,16 @@ def test_near_misses_are_refused(shared_bot, question, why):
     assert why in (a.notice or ""), a.notice
 
 
+def test_a_premise_the_question_opens_with_is_not_what_it_asks(shared_bot):
+    """The sentence that states the premise outscored the one that answers, and the premise's
+    names counted for refusal rule 5: "No passage ... mentions Middle East, Stoltenberg ..."."""
+    a = shared_bot.ask("Since the Middle East crisis was off the official agenda, what did Stoltenberg say "
+                       "about Israel and Hamas?")
+    assert not a.refused and "pause" in a.text, a.notice
+    near = shared_bot.ask("Since Sweden's bid was stalled, what did Blinken say about Hungary?")
+    assert near.refused and "Blinken and Hungary together" in near.notice
+
+
 def test_a_question_for_a_day_that_the_articles_give_is_answered(shared_bot):
     a = shared_bot.ask("On what day did Stoltenberg say Moscow must realize it cannot win the war?")
     assert not a.refused and "April 3" in a.text
