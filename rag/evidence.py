@@ -408,34 +408,6 @@ def without_source_pointer(question: str) -> str:
     return stripped if content_terms(stripped) else question
 
 
-_ASKED = r"(?:what|who|whom|whose|which|why|how|when|where|did|does|do|is|are|was|were|has|have|can|could|will|would|should)\b"
-# "The Middle East wasn't on the agenda, so what did Stoltenberg say about ...?": a premise, then what is asked
-_PREMISE = re.compile(
-    rf"(?i)^\s*(?:(?:since|given\s+that|because|although|though|now\s+that)\s+(?!{_ASKED})[^?;]+?,"
-    rf"|(?!{_ASKED})[^?;]+?(?:,\s*so|;|\s+[-–—]\s+(?:so\s+)?))\s+(?={_ASKED})"
-)
-
-
-def without_premise(question: str) -> str:
-    """What the question asks, without a premise it opens with ("X wasn't on the agenda, so
-    what ...", "Since X ..., what ..."): the premise restates what an article says, so the
-    sentence that says it outscores the one that answers (gold g024: 0.69 against 0.59).
-
-    >>> without_premise("The Middle East wasn't on the agenda, so what did Stoltenberg say about Hamas?")
-    'what did Stoltenberg say about Hamas?'
-    >>> without_premise("Since the crisis was off the agenda, what did Stoltenberg say about Hamas?")
-    'what did Stoltenberg say about Hamas?'
-    >>> without_premise("Turkey delayed the vote; why did Hungary wait?")
-    'why did Hungary wait?'
-    >>> without_premise("According to Stoltenberg, who decides how the war ends?")
-    'According to Stoltenberg, who decides how the war ends?'
-    >>> without_premise("What did Turkey say, and why did Hungary wait?")
-    'What did Turkey say, and why did Hungary wait?'
-    """
-    asked = _PREMISE.sub("", question, count=1)
-    return asked if asked != question and content_terms(asked) else question
-
-
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)+|\b[A-Z]{3,}\b")
 
 

@@ -132,3 +132,37 @@ def absolute_dates(question: str, reference_year: int | None) -> str:
     for phrase, delta in (("last year", -1), ("this year", 0), ("next year", 1), ("previous year", -1)):
         question = re.sub(rf"(?i)\b(?:in\s+)?(?:the\s+)?{phrase}\b", f"in {reference_year + delta}", question)
     return question
+
+
+_ASKED = r"(?:what|who|whom|whose|which|why|how|when|where|did|does|do|is|are|was|were|has|have|can|could|will|would|should)\b"
+# "The Middle East wasn't on the agenda, so what did Stoltenberg say about ...?": a premise, then what is asked
+_PREMISE = re.compile(
+    rf"(?i)^\s*(?:(?:since|given\s+that|because|although|though|now\s+that)\s+(?!{_ASKED})[^?;]+?,"
+    rf"|(?!{_ASKED})[^?;]+?(?:,\s*so|;|\s+[-–—]\s+(?:so\s+)?))\s+(?={_ASKED})"
+)
+
+
+def without_premise(question: str) -> str:
+    """What the question asks, without a premise it opens with ("X wasn't on the agenda, so
+    what ...", "Since X ..., what ..."): the premise restates what an article says, so the
+    sentence that says it outscores the one that answers (gold g024: 0.69 against 0.59).
+
+    >>> without_premise("The Middle East wasn't on the agenda, so what did Stoltenberg say about Hamas?")
+    'what did Stoltenberg say about Hamas?'
+    >>> without_premise("Since the crisis was off the agenda, what did Stoltenberg say about Hamas?")
+    'what did Stoltenberg say about Hamas?'
+    >>> without_premise("Turkey delayed the vote; why did Hungary wait?")
+    'why did Hungary wait?'
+    >>> without_premise("According to Stoltenberg, who decides how the war ends?")
+    'According to Stoltenberg, who decides how the war ends?'
+    >>> without_premise("What did Turkey say, and why did Hungary wait?")
+    'What did Turkey say, and why did Hungary wait?'
+
+    An asked part that leans on the premise ("Blinken spoke in Brussels; what did he say?")
+    keeps it.
+
+    >>> without_premise("Blinken spoke in Brussels; what did he say?")
+    'Blinken spoke in Brussels; what did he say?'
+    """
+    asked = _PREMISE.sub("", question, count=1)
+    return asked if asked != question and content_terms(asked) and not points_back(asked) else question

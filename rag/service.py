@@ -29,10 +29,10 @@ from rag.evidence import (
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages,
     says_nothing_of, sentence_windows, support_matrix,
-    unmatched_names, window_people, with_following, without_premise, without_source_pointer,
+    unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
-from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history
+from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
 from rag.prompting import gives_orders
 from rag.settings import Settings, load_settings
