@@ -81,6 +81,10 @@ _SOURCE = re.compile(r"^(?:source|sources|via)\s*:\s*(.{2,150})$", re.IGNORECASE
 _URL_LINE = re.compile(r"^(?:(?:url|link|originally published at|source)\s*:?\s*)?(https?://\S+)$", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:copyright\s*)?(?:©|\(c\))?\s*(?:copyright\s*)?(?:\d{4}\s*)?(.*)$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
+# the whole sentences a cut-off paragraph begins with: up to the last end of a sentence that a
+# capital follows ("... said on Jan. 30 in Kyiv. “I know that (NATO’s ...) would be a")
+_WHOLE_SENTENCES = re.compile(r".*[a-z0-9)][.!?][\"”’')\]]*(?=\s+[\"“‘(]*[A-Z])", re.DOTALL)
+_CUT_PARAGRAPH_MIN = 80  # shorter, it is a label or a link, not a paragraph
 
 
 @dataclass(frozen=True)
@@ -217,9 +221,16 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
         kept.append(line)
         body_chars += len(line) if is_sentence(line) else 0
 
-    # A page often ends with a teaser of another story: a cut-off paragraph and its headline.
+    # A page often ends cut off: mid-sentence (a scrape that stopped short, or a teaser of
+    # another story), then links and labels. The whole sentences before the cut are text.
     while kept and (not is_sentence(kept[-1])):
-        removed.append(kept.pop())
+        line = kept.pop()
+        whole = _WHOLE_SENTENCES.match(line)
+        if whole and len(whole.group(0)) >= _CUT_PARAGRAPH_MIN:
+            kept.append(whole.group(0))
+            removed.append(line[whole.end():].strip())
+            break
+        removed.append(line)
 
     text = "\n\n".join(kept)
     if "date" not in meta or not meta["date"]:

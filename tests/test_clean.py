@@ -23,7 +23,8 @@ def _load(corpus_dir: Path, stem: str):
         ("003_16edb1bee11da1a2", ["Skip to content", "Edit post", "indicates required", "Subscribe",
                                   "News from Ukraine in your inbox", "This audio is created with AI assistance",
                                   "News Feed", "IMF approves", "Zelensky meets with CIA director",
-                                  "Please, enter correct email", "Ex-NATO chief", "Getty Images", "2 min read"]),
+                                  "Please, enter correct email", "Getty Images", "2 min read",
+                                  "“I know that (NATO’s invitation"]),  # the cut-off tail of the last paragraph
         ("002_fc072bcf967fd6d4", ["No Comments", "Image Credit", "Related Articles", "Leave a comment",
                                   "Copyright", "IRIA is a research institute", "Enter your email",
                                   "Back to Top", "Left to right"]),
@@ -212,3 +213,18 @@ def test_oversized_and_unsupported_files(tmp_path):
 
 def test_page_with_only_furniture_has_no_article():
     assert clean_text("Skip to content\nSubscribe\n* indicates required\n").text == ""
+
+
+def test_a_page_cut_off_mid_sentence_keeps_the_whole_sentences_before_the_cut():
+    """A scrape that stopped short, or a teaser of another story at the page's end: its whole
+    sentences are text (a question may ask about them); the cut-off rest and the links after
+    it are not."""
+    raw = ("Bridge reopens\n\nThe Elm Street bridge reopened on Monday after six months of repairs.\n\n"
+           "Mayor's plan: two more bridges by 2026\n"
+           "The city will repair the Oak Street bridge next, Mayor Ann Lee said on March 3 in the council. "
+           "“We have the money for both,” she told reporters at the\n\nRead more\nShare")
+    text = clean_text(raw).text
+    assert "Mayor Ann Lee said on March 3 in the council." in text
+    assert "Elm Street bridge reopened on Monday" in text
+    assert "We have the money" not in text and "Read more" not in text
+
