@@ -27,8 +27,8 @@ from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies,
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
-    passage_sentences, person_meant, placed_elsewhere, pointed_articles, reads_as_english, rerank_passages,
-    says_nothing_of, sentence_windows, support_matrix,
+    passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english,
+    rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -204,9 +204,7 @@ class Assistant:
         query_vector = p.embedder.embed([question])[0]
         candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
                                           where=where or Where())  # fmt: skip
-        # sentences are scored against what is asked, not against "according to the ... account"
-        # nor a premise the question opens with ("X wasn't on the agenda, so what ...")
-        focus = without_premise(without_source_pointer(question))
+        focus = asked_part(question)  # sentences are scored against what is asked
         focus_vector = query_vector if focus == question else p.embedder.embed([focus])[0]
         passages = rerank_passages(candidates, self._rank(focus, focus_vector, passage_sentences(candidates)), k)
         sentences = passage_sentences(passages)
@@ -276,7 +274,7 @@ class Assistant:
         return reason
 
     def _weak_evidence(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
-        if not ranked or ranked[0].score < self.settings.refusal_threshold:
+        if not ranked or self._closest(question, passages, ranked) < self.settings.refusal_threshold:
             return "No passage of the articles comes close to answering this."
         records = self.pipeline.retriever.snapshot().articles
         # the whole of each article found: a question of many parts names more than five
@@ -293,11 +291,24 @@ class Assistant:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         windows = self._near_windows(passages, ranked, records)
         # the names of what is asked meet in one sentence, not those of a premise it opens with
-        apart = names_apart(without_premise(question), [w for w, _ in windows], [lead for _, lead in windows])
+        # nor of the words that say which article to read ("according to the IRIA report on ...")
+        apart = names_apart(asked_part(question), [w for w, _ in windows], [lead for _, lead in windows])
         if apart and len(apart) < MANY_NAMES:  # a question naming five things asks of several passages
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."
         return None
+
+    def _closest(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> float:
+        """How close the best sentence comes to the question, or to one of its parts when it
+        asks two things (", and how ..."): each part has its own sentence, and the whole reads
+        far from both."""
+        best = ranked[0].score
+        parts = question_parts(asked_part(question))
+        if best >= self.settings.refusal_threshold or len(parts) < 2:
+            return best
+        sentences = passage_sentences(passages)
+        vectors = self.pipeline.embedder.embed(parts)
+        return max([best, *(r[0].score for part, v in zip(parts, vectors) if (r := self._rank(part, v, sentences)))])
 
     def _near_windows(self, passages: list[ScoredChunk], ranked: list[RankedSentence],
                       records: dict[str, ArticleRecord]) -> list[tuple[str, str]]:
@@ -417,7 +428,10 @@ class Assistant:
         # Peter Molyneux's, named in the first sentence); its names and figures count everywhere
         context = [f"{c.title} {f.lead} {' '.join(m)} {' '.join(t)}" for c, f, m, t in zip(chunks, facts, meant, times)]
         said_not = denies(claims, sentences, both=False) & (support >= self.pipeline.support_threshold)
-        support[said_not.any(axis=1)] = 0.0  # a passage close to the claim says it is not so
+        # a passage close to the claim says it is not so; unless an article says it word for word
+        # ("NATO should extend an invitation ..." beside "Kyiv did not receive the invitation")
+        verbatim = [any(" ".join(c.split()) in " ".join(s.text.split()) for s in sentences) for c in claims]
+        support[said_not.any(axis=1) & ~np.array(verbatim, dtype=bool)] = 0.0
         support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
         support[names_someone_else(claims, meant, people)] = 0.0
         support[figures_not_in(claims, sentences, [t | f.lead_figures for t, f in zip(times, facts)])] = 0.0
@@ -430,6 +444,14 @@ class Assistant:
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
         return max(years) if years else None
+
+
+def asked_part(question: str) -> str:
+    """What a question asks, without the words that say which article to read ("according to
+    the early-2024 account") and without a premise it opens with ("X wasn't on the agenda, so
+    what ..."): sentences are scored against it, and refusal rule 5 wants its names in one
+    sentence. Retrieval and rule 2 read the whole question."""
+    return without_premise(without_source_pointer(question))
 
 
 def with_article_prior(ranked: list[RankedSentence], passages: list[ScoredChunk], weight: float) -> list[RankedSentence]:

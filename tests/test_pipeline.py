@@ -101,6 +101,21 @@ def test_answer_contract(shared_bot):
         # the words that point at an article are not matched against its sentences (was refused)
         ("How has progress on the battlefield developed in recent months, according to the early-2024 account?",
          "stalled", "000_7c0dcdb0c3e64ae2"),
+        # nor are their names wanted in the answering sentence ("IRIA", "Brussels"), and "the United
+        # States" is the sentence's "the U.S." (was refused: "... mentions United States, ..., IRIA and
+        # Brussels together")
+        ("How much aid has the United States provided to Ukraine, according to the IRIA report on the Brussels meeting?",
+         "$77 billion", "002_fc072bcf967fd6d4"),
+        # "What" opening the second sentence is no name (was refused: "... mentions Ukraine, NATO and What")
+        ("Stoltenberg spoke of institutionalizing support for Ukraine within NATO. What would that make the support, "
+         "in his words?", "more predictable", "003_16edb1bee11da1a2"),
+        # a question in two parts reads far from the sentence that answers each (0.41, under the refusal
+        # threshold), and the "He" of that sentence is Stoltenberg, set off by commas a paragraph up
+        ("Which early fears did Stoltenberg recall, and how did things actually turn out?", "within weeks",
+         "000_7c0dcdb0c3e64ae2"),
+        # the whole sentences of a page's cut-off last paragraph are kept, and one that an article says
+        # word for word is supported though another sentence says "did not receive the invitation"
+        ("Who called for NATO to invite Ukraine at the Washington Summit, and when?", "Rasmussen", "003_16edb1bee11da1a2"),
     ],
 )
 def test_extractive_answers_cite_the_passage_that_holds_the_fact(shared_bot, question, fact, article):
