@@ -583,6 +583,49 @@ def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     return None
 
 
+# "How many casualties has Ukraine('s army) suffered": the name whose figure is asked for,
+# and the words after it (a person there makes it someone's title: "has Parmalat's administrator
+# Enrico Bondi taken")
+_FIGURE_OWNER = re.compile(
+    r"(?i:\bhow\s+(?:many|much)\b[^?]*?\b(?:has|have|had|did|does|do|will|would|is|are|was|were)\s+(?:the\s+)?)"
+    r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)((?:['’]s)?(?:\s+[\w’'.-]+){0,3})"
+)
+
+
+def figure_of_another(question: str, sentences: list[str], people: set[str]) -> str | None:
+    """The name a "how many" question asks the figure of, when every one of `sentences` that
+    gives a number leaves that name out and names something else instead: "How many casualties
+    has Ukraine suffered?" against "he said that Russia ... has incurred more than 300,000
+    casualties". A person asked about is left to the other rules (`people`: they are "he" in
+    the next sentence). None when a sentence may answer.
+
+    >>> figure_of_another("How many casualties has Ukraine suffered?", ["He said Russia has 300,000 casualties."], set())
+    'Ukraine'
+    >>> figure_of_another("How many casualties has Ukraine's army suffered?", ["So Russia has 300,000 casualties."], set())
+    'Ukraine'
+    >>> figure_of_another("How many casualties has Russia suffered?", ["He said Russia has 300,000 casualties."], set())
+    >>> figure_of_another("How much has the United States given?", ["The U.S. has given $77 billion."], set())
+    >>> figure_of_another("How much did NATO target?", ["The goal was 500 million euros a year."], set())
+    >>> figure_of_another("How many banks has Parmalat's administrator Enrico Bondi sued?",
+    ...                   ["Enrico Bondi sued Morgan Stanley: 49 banks."], {"Bondi"})
+    """
+    m = _FIGURE_OWNER.search(question)
+    if not m:
+        return None
+    owner, after = m.group(1).strip(), m.group(2)
+    if owner.split()[-1] in people or any(w in people for w in re.findall(r"[A-Z][\w'’-]+", after)):
+        return None
+    numbered = [s for s in sentences if _NUMBER_IN.search(s)]
+    for s in numbered:
+        if _mentioned(owner.lower(), s.lower().replace("’", "'")):
+            return None
+        others = [n for n in unmatched_names(s, question)
+                  if n not in people and not n[0].isdigit() and not _TITLE.fullmatch(n) and not _ROLE.fullmatch(n)]
+        if not others:
+            return None
+    return owner if numbered else None
+
+
 # A count in one currency is not an answer in another: "How many euros" met "$77 billion".
 _CURRENCIES = {
     "euro": r"(?i)\beuros?\b|€|\bEUR\b", "dollar": r"(?i)\bdollars?\b|\$|\bUSD\b",

@@ -149,12 +149,20 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         ("On what day did Turkey's parliament vote on Sweden's membership?", "a date"),
         # the U.S. figure is in dollars
         ("How many euros of aid did the U.S. give Ukraine?", "an amount in euros"),
+        # the articles count Russia's casualties, not Ukraine's ("How many ... has Russia incurred" is answered)
+        ("How many casualties has Ukraine's army taken so far, according to Stoltenberg?",
+         "something other than Ukraine"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
     a = shared_bot.ask(question)
     assert a.refused and not a.citations
     assert why in (a.notice or ""), a.notice
+
+
+def test_a_figure_asked_of_one_country_is_answered_from_a_sentence_that_gives_it(shared_bot):
+    a = shared_bot.ask("How many casualties has Russia incurred, according to Stoltenberg?")
+    assert not a.refused and "300,000" in a.text, a.notice
 
 
 def test_a_premise_the_question_opens_with_is_not_what_it_asks(shared_bot):
