@@ -616,6 +616,8 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     if owner.split()[-1] in people or any(w in people for w in re.findall(r"[A-Z][\w'’-]+", after)):
         return None
     numbered = [s for s in sentences if _NUMBER_IN.search(s)]
+    if not numbered:
+        return None
     for s in numbered:
         if _mentioned(owner.lower(), s.lower().replace("’", "'")):
             return None
@@ -623,7 +625,7 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
                   if n not in people and not n[0].isdigit() and not _TITLE.fullmatch(n) and not _ROLE.fullmatch(n)]
         if not others:
             return None
-    return owner if numbered else None
+    return owner
 
 
 # A count in one currency is not an answer in another: "How many euros" met "$77 billion".

@@ -274,7 +274,8 @@ class Assistant:
         return reason
 
     def _weak_evidence(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> str | None:
-        if not ranked or self._closest(question, passages, ranked) < self.settings.refusal_threshold:
+        asked = asked_part(question)
+        if not ranked or self._closest(asked, passages, ranked) < self.settings.refusal_threshold:
             return "No passage of the articles comes close to answering this."
         records = self.pipeline.retriever.snapshot().articles
         # the whole of each article found: a question of many parts names more than five
@@ -290,24 +291,24 @@ class Assistant:
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         people = set().union(*(self._article(c.article_id, c.version).speakers for c in articles))
-        owner = figure_of_another(asked_part(question), near, people)
+        owner = figure_of_another(asked, near, people)
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
         windows = self._near_windows(passages, ranked, records)
         # the names of what is asked meet in one sentence, not those of a premise it opens with
         # nor of the words that say which article to read ("according to the IRIA report on ...")
-        apart = names_apart(asked_part(question), [w for w, _ in windows], [lead for _, lead in windows])
+        apart = names_apart(asked, [w for w, _ in windows], [lead for _, lead in windows])
         if apart and len(apart) < MANY_NAMES:  # a question naming five things asks of several passages
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."
         return None
 
-    def _closest(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> float:
-        """How close the best sentence comes to the question, or to one of its parts when it
+    def _closest(self, asked: str, passages: list[ScoredChunk], ranked: list[RankedSentence]) -> float:
+        """How close the best sentence comes to what is asked, or to one of its parts when it
         asks two things (", and how ..."): each part has its own sentence, and the whole reads
         far from both."""
         best = ranked[0].score
-        parts = question_parts(asked_part(question))
+        parts = question_parts(asked)
         if best >= self.settings.refusal_threshold or len(parts) < 2:
             return best
         sentences = passage_sentences(passages)
