@@ -481,6 +481,7 @@ _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
     r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
 )
+_YEAR = re.compile(r"(?<![\d,.$€£])\b(?:19|20)\d\d\b(?![,.]?\d)")
 _NUMBER_IN = re.compile(r"\d|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b)")
 ANSWER_TYPE_BONUS, CALENDAR_DATE_BONUS = 0.06, 0.09
 
@@ -554,6 +555,16 @@ _CALENDAR_DATE = re.compile(
 )
 
 
+def gives_count(sentence: str) -> bool:
+    """Does the sentence hold a number, in digits or words, other than a year? A year alone
+    counts nothing: "the vague pledge made in 2014" is no amount.
+
+    >>> gives_count("The pledge made in 2014."), gives_count("In 2023 it gave $77 billion."), gives_count("tens of billions")
+    (False, True, True)
+    """
+    return bool(_NUMBER_IN.search(_YEAR.sub("", sentence)))
+
+
 def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     """"a number" when the question asks how many or how much and none of `sentences` holds
     one, or none gives the currency it counts in ("How many euros" answered in dollars); "a date"
@@ -568,12 +579,14 @@ def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     'a date'
     >>> lacks_answer_type("On what day did he speak?", ["He spoke on April 3 in Brussels."]) is None
     True
+    >>> lacks_answer_type("How much money did Germany pledge?", ["Germany held back the pledge made in 2014."])
+    'a number'
     >>> lacks_answer_type("How many euros did Germany pledge?", ["The U.S. gave $77 billion."])
     'an amount in euros'
     >>> lacks_answer_type("How many euros did Germany pledge?", ["Germany pledged €5 billion."]) is None
     True
     """
-    if _HOW_MANY.search(question) and not any(_NUMBER_IN.search(s) for s in sentences):
+    if _HOW_MANY.search(question) and not any(gives_count(s) for s in sentences):
         return "a number"
     if _ON_WHAT_DATE.search(question) and not any(_CALENDAR_DATE.search(s) for s in sentences):
         return "a date"
@@ -615,7 +628,7 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     owner, after = m.group(1).strip(), m.group(2)
     if owner.split()[-1] in people or any(w in people for w in re.findall(r"[A-Z][\w'’-]+", after)):
         return None
-    numbered = [s for s in sentences if _NUMBER_IN.search(s)]
+    numbered = [s for s in sentences if gives_count(s)]
     if not numbered:
         return None
     for s in numbered:

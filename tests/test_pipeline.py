@@ -152,6 +152,9 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         # the articles count Russia's casualties, not Ukraine's ("How many ... has Russia incurred" is answered)
         ("How many casualties has Ukraine's army taken so far, according to Stoltenberg?",
          "something other than Ukraine"),
+        # Germany "had pledged substantial assistance": no amount, and a year is none either ("the vague
+        # pledge made in 2014" answered it)
+        ("How much money did Germany pledge to Ukraine?", "a number"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
