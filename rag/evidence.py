@@ -641,6 +641,44 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     return owner
 
 
+# "Who was picked to replace Stoltenberg?", "Who will succeed him?": asks which person was chosen
+_WHO_CHOSEN = re.compile(
+    r"(?i)^\s*who\s+(?:(?:was|is|has\s+been|had\s+been|will\s+be|were|are)\s+(?:\w+\s+)?"
+    r"(?:chosen|picked|named|appointed|elected|selected|nominated|tapped)"
+    r"|(?:will|would|is\s+going\s+to|is\s+to|is\s+set\s+to)\s+(?:succeed|replace))\b"
+)
+# a run of two or three capitalised words that names a person ("Mark Rutte"), not a body ("Defense Contact Group")
+_FULL_NAME = re.compile(r"(?<![\w’'-])([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){1,2})(?![\w’'-]|\s+[A-Z])")
+_BODY = re.compile(r"(?i)\b(?:group|council|summit|union|organi[sz]ation|alliance|ministry|committee|agency|parliament"
+                   r"|commission|forces|office|house|news|times|post|desk|day|week|year)s?\b")
+
+
+def lacks_person(question: str, sentences: list[str], people: set[str]) -> bool:
+    """Does a question that asks who was chosen ("Who was picked to replace Stoltenberg?") meet
+    sentences that name no person it does not name itself? Then none says who. A person is
+    one of `people` (the articles' speakers and title holders) or a full name ("Mark Rutte").
+
+    >>> q = "Who was picked to replace Stoltenberg as NATO Secretary General?"
+    >>> lacks_person(q, ["The Secretary General of NATO, Jens Stoltenberg, said Kyiv decides."], {"Stoltenberg"})
+    True
+    >>> lacks_person(q, ["NATO allies chose Mark Rutte to succeed Jens Stoltenberg."], {"Stoltenberg"})
+    False
+    >>> lacks_person("Who decides how the war ends?", ["Kyiv decides."], set())
+    False
+    """
+    if not _WHO_CHOSEN.search(question):
+        return False
+    asked = question.lower()
+    for s in sentences:
+        named = {p for p in people if re.search(rf"\b{re.escape(p)}\b", s)}
+        named |= {m.group(1) for m in _FULL_NAME.finditer(s) if _OPENS_A_SENTENCE.search(s[: m.start()]) is None
+                  and not _BODY.search(m.group(1)) and not any(_TITLE.fullmatch(w) or _ROLE.fullmatch(w)
+                                                               for w in m.group(1).split())}  # fmt: skip
+        if any(all(w.lower() not in asked for w in n.split()) for n in named):
+            return False
+    return True
+
+
 # A count in one currency is not an answer in another: "How many euros" met "$77 billion".
 _CURRENCIES = {
     "euro": r"(?i)\beuros?\b|€|\bEUR\b", "dollar": r"(?i)\bdollars?\b|\$|\bUSD\b",

@@ -342,6 +342,24 @@ def test_extractive_answers_never_quote_orders_to_an_ai(tmp_path):
         assert "PWNED" not in a.text.upper(), a.text
 
 
+def test_who_was_chosen_is_answered_only_by_a_sentence_that_names_someone(tmp_path, shared_bot):
+    """NATO's articles say Stoltenberg will step down, never who follows him: the question is
+    refused (it was answered with what Stoltenberg said). Where an article names the person
+    chosen, the same kind of question is answered."""
+    near = shared_bot.ask("Who has been named to replace Stoltenberg at the head of NATO?")
+    assert near.refused and "who was chosen" in (near.notice or ""), near.text
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.txt").write_text(
+        "Harbour board names a new harbour master\n\nThe Port Ellis harbour board on Monday appointed Ana Lopes "
+        "as harbour master. She replaces Tom Reed, who retires in June after twenty years in the post. Lopes "
+        "ran the ferry terminal at Grey Point for six years.\n", encoding="utf-8")
+    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
+    bot.ingest([corpus])
+    a = bot.ask("Who was appointed to replace Tom Reed as harbour master?")
+    assert not a.refused and "Ana Lopes" in a.text, a.notice
+
+
 def test_neighbouring_passages_come_back_as_one_context(shared_bot):
     """Chunks overlap: two neighbours retrieved for one question are one stretch of the
     article, shown once, at the place of the better one; every retrieved chunk is still in
