@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.citations import MARKER
 from rag.errors import InvalidInput
 from rag.evidence import content_terms, unmatched_names
 
@@ -19,6 +20,10 @@ _ANAPHORA = re.compile(
     r"|\b(?:it|its|they|them|their|he|him|his|she|her|that|this|these|those|there|the same|else|too|also)\b"
     r"|\b(?:think|thinks|say|says|said|do|does|did|believe|believes|hope|hopes)\s+so\b"  # "Why does he think so?"
 )
+
+
+_PERSON_PRONOUN = re.compile(r"(?i)\b(?:he|she)\b")
+LAST_ANSWER_CHARS = 200  # of the last answer, beside the earlier question (rewrite_with_history)
 
 
 def last_user_turn(messages: Sequence[dict[str, str]]) -> tuple[str, list[str], str | None]:
@@ -109,16 +114,24 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
     return _DEMONSTRATIVE.sub(named, question)
 
 
-def rewrite_with_history(question: str, earlier: list[str]) -> str:
+def rewrite_with_history(question: str, earlier: list[str], last_answer: str | None = None) -> str:
     """The follow-up, with the previous user question appended when the follow-up needs it
     (Assistant.standalone_question resolves "that summit" first: resolve_references).
 
     >>> rewrite_with_history("And Turkey?", ["Who supports Sweden joining NATO?"])
     'And Turkey? (about: Who supports Sweden joining NATO?)'
+
+    A "he" or "she" is often whom the last answer named, not the earlier question: it comes too.
+
+    >>> rewrite_with_history("What did he suggest?", ["Which minister was quoted?"], "Minister Boris Pistorius. [1]")
+    'What did he suggest? (about: Which minister was quoted? Minister Boris Pistorius.)'
     """
     if not earlier or not needs_context(question):
         return question
-    return f"{question} (about: {earlier[-1]})"
+    about = earlier[-1]
+    if last_answer and _PERSON_PRONOUN.search(question):
+        about += " " + MARKER.sub("", last_answer).strip()[:LAST_ANSWER_CHARS]
+    return f"{question} (about: {about})"
 
 
 def absolute_dates(question: str, reference_year: int | None) -> str:

@@ -395,7 +395,7 @@ class Assistant:
         resolved = resolve_references(question, [last_answer, *reversed(earlier)])
         rewritten = self.pipeline.rewriter(resolved, earlier, last_answer) if self.pipeline.rewriter else None
         if not rewritten:
-            rewritten = rewrite_with_history(resolved, earlier)
+            rewritten = rewrite_with_history(resolved, earlier, last_answer)
         return absolute_dates(rewritten, self._newest_year())
 
     # -- helpers ------------------------------------------------------------------------

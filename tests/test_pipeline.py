@@ -220,6 +220,18 @@ def test_follow_up_uses_the_conversation(shared_bot):
     assert "Billstrom" in " ".join(c.chunk.text for c in a.contexts[:3])
 
 
+def test_a_follow_up_about_him_reads_whom_the_last_answer_named(shared_bot):
+    """ "What did he suggest?" names no one; the earlier question did not either (it asked which
+    official), the last answer did."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "Which German official does the AFP report quote?"},
+        {"role": "assistant", "content": "Defense Minister Boris Pistorius."},
+        {"role": "user", "content": "What did he suggest?"},
+    ])
+    assert not a.refused and "Pistorius" in a.standalone_question, a.notice
+    assert "requirements could potentially be relaxed" in a.text
+
+
 def test_a_question_of_many_parts_is_answered_and_a_name_no_article_holds_still_refused(shared_bot):
     """Five passages cannot hold all of seven names: refusal rules 2 and 5 read the whole
     articles found, and a question naming five things or more asks about several."""
