@@ -635,7 +635,7 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
         if _mentioned(owner.lower(), s.lower().replace("’", "'")):
             return None
         others = [n for n in unmatched_names(s, question)
-                  if n not in people and not n[0].isdigit() and not _TITLE.fullmatch(n) and not _ROLE.fullmatch(n)]
+                  if n not in people and not n[0].isdigit() and not _is_title(n)]
         if not others:
             return None
     return owner
@@ -672,8 +672,7 @@ def lacks_person(question: str, sentences: list[str], people: set[str]) -> bool:
     for s in sentences:
         named = {p for p in people if re.search(rf"\b{re.escape(p)}\b", s)}
         named |= {m.group(1) for m in _FULL_NAME.finditer(s) if _OPENS_A_SENTENCE.search(s[: m.start()]) is None
-                  and not _BODY.search(m.group(1)) and not any(_TITLE.fullmatch(w) or _ROLE.fullmatch(w)
-                                                               for w in m.group(1).split())}  # fmt: skip
+                  and not _BODY.search(m.group(1)) and not any(_is_title(w) for w in m.group(1).split())}
         if any(all(w.lower() not in asked for w in n.split()) for n in named):
             return False
     return True
@@ -801,8 +800,12 @@ def _people_named(text: str) -> list[str]:
     """The names `_SPEAKER` finds in `text`, in order, without pronouns ("He warned"),
     titles ("Secretary General") and acronyms ("NATO said")."""
     found = (next(g for g in m.groups() if g) for m in _SPEAKER.finditer(text))
-    return [n for n in found if n not in _NOT_A_NAME and not _TITLE.fullmatch(n) and not _ROLE.fullmatch(n)
-            and not n.isupper()]  # fmt: skip
+    return [n for n in found if n not in _NOT_A_NAME and not _is_title(n) and not n.isupper()]
+
+
+def _is_title(word: str) -> bool:
+    """ "Secretary", "Minister", "Mr": a word that goes before a name, not a name."""
+    return bool(_TITLE.fullmatch(word) or _ROLE.fullmatch(word))
 
 
 _TITLE = re.compile(r"(?i)President|Minister|Secretary|General|Chief|Director|Chancellor|Ambassador|Senator|Mr|Ms|Mrs|Dr")
