@@ -565,11 +565,13 @@ def gives_count(sentence: str) -> bool:
     return bool(_NUMBER_IN.search(_YEAR.sub("", sentence)))
 
 
-def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
+def lacks_answer_type(question: str, sentences: list[str], people: set[str] | frozenset[str] = frozenset()) -> str | None:
     """"a number" when the question asks how many or how much and none of `sentences` holds
     one, or none gives the currency it counts in ("How many euros" answered in dollars); "a date"
-    when it asks on what date or day and none names a day. (A plain "when" is not checked:
-    it is often answered as "in February of last year" or "within weeks".)
+    when it asks on what date or day and none names a day; a name when it asks who was chosen
+    and none names a person it does not (`lacks_person`; `people`: the articles' speakers). (A
+    plain "when" is not checked: it is often answered as "in February of last year" or "within
+    weeks".)
 
     >>> lacks_answer_type("How many hostages were freed?", ["The pause let aid in."])
     'a number'
@@ -593,6 +595,8 @@ def lacks_answer_type(question: str, sentences: list[str]) -> str | None:
     currency = _currency_asked(question)
     if currency and not any(re.search(_CURRENCIES[currency], s) for s in sentences):
         return f"an amount in {currency}s"
+    if lacks_person(question, sentences, people):
+        return "the name of whoever was chosen"
     return None
 
 

@@ -26,7 +26,7 @@ from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, St
 from rag.clean import is_sentence
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies, figure_of_another,
-    figures_not_in, initials, joined_passages, lacks_answer_type, lacks_person, names_apart, names_not_in,
+    figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in,
     names_someone_else, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
     reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
     unmatched_names, window_people, with_following, without_source_pointer,
@@ -287,15 +287,13 @@ class Assistant:
         if missing:
             return f"The articles found never mention {', '.join(missing)}."
         near = [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
-        wanted = lacks_answer_type(question, near)
+        people = set().union(*(self._article(c.article_id, c.version).speakers for c in articles))
+        wanted = lacks_answer_type(question, near, people)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
-        people = set().union(*(self._article(c.article_id, c.version).speakers for c in articles))
         owner = figure_of_another(asked, near, people)
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
-        if lacks_person(asked, near, people):
-            return "The question asks who was chosen, and the passages that answer best name no one else."
         windows = self._near_windows(passages, ranked, records)
         # the names of what is asked meet in one sentence, not those of a premise it opens with
         # nor of the words that say which article to read ("according to the IRIA report on ...")

@@ -359,7 +359,7 @@ def test_who_was_chosen_is_answered_only_by_a_sentence_that_names_someone(tmp_pa
     refused (it was answered with what Stoltenberg said). Where an article names the person
     chosen, the same kind of question is answered."""
     near = shared_bot.ask("Who has been named to replace Stoltenberg at the head of NATO?")
-    assert near.refused and "who was chosen" in (near.notice or ""), near.text
+    assert near.refused and "whoever was chosen" in (near.notice or ""), near.text
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "harbour.txt").write_text(
