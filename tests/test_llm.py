@@ -344,12 +344,12 @@ def test_warm_up_reads_the_fixed_instructions_before_the_first_question(qwen_bot
 @pytest.mark.llm
 def test_default_model_refuses_a_retrieved_question_the_articles_do_not_answer(qwen_bot):
     # Retrieval finds passages on Stoltenberg stepping down (so the model is asked: no rule
-    # refuses early), but none names a successor. The override that shows the passages'
-    # words when a refusal meets strong evidence (llm_refusal_override) is off here, so the
-    # model's own refusal is what is tested.
+    # refuses early; "Who was picked to succeed ..." now is, by lacks_person), but none says
+    # which candidate leads. The override that shows the passages' words when a refusal meets
+    # strong evidence (llm_refusal_override) is off here, so the model's own refusal is tested.
     bot = Assistant(data_dir=qwen_bot.settings.data_dir, backend="llama-cpp", llm_timeout_s=SLOW_MACHINE_S,
                     llm_refusal_override=5.0)  # fmt: skip
-    pieces, answer = _stream(bot, "Who was picked to succeed Stoltenberg as NATO Secretary General?")
+    pieces, answer = _stream(bot, "Which candidate is favoured to succeed Stoltenberg as NATO Secretary General?")
     assert is_refusal("".join(pieces)) and "".join(pieces) != REFUSAL_TEXT  # the model's words, not the early refusal
     assert answer.refused and not answer.citations and answer.backend == "llama-cpp"
 
