@@ -117,7 +117,7 @@ def main() -> None:
             from rag.llm.composer import focus_on
             from rag.prompting import answer_messages
 
-            ranked = bot.evidence(q["question"])[3]  # the same sentences stream() ranked (cached vectors)
+            ranked = bot.evidence(q["question"]).ranked  # the same sentences stream() ranked (cached vectors)
             messages, included = answer_messages(
                 answer.question, list(answer.contexts), context_tokens=composer.context_tokens,
                 max_tokens=composer.max_tokens, n_ctx=composer.n_ctx, count_tokens=composer.count_tokens,

@@ -488,7 +488,7 @@ ANSWER_TYPE_BONUS, CALENDAR_DATE_BONUS = 0.06, 0.09
 
 _PART_OPENER = r"(?:what|why|how|who|where|when|which|whose|is|are|does|did|do|will)\b"
 _ANOTHER_PART = re.compile(rf"(?i)\band\s+{_PART_OPENER}")
-_NEXT_PART = re.compile(rf"(?i),\s*and\s+(?={_PART_OPENER})")  # "..., and how did it end?"
+_NEXT_PART = re.compile(rf"(?i),\s*and\s+(?=(?:(?:on|in|at|by|for|from|to|with|since|until)\s+)?{_PART_OPENER})")  # "..., and (on) what ..."
 
 
 def question_parts(question: str) -> list[str]:
@@ -498,6 +498,8 @@ def question_parts(question: str) -> list[str]:
 
     >>> question_parts("What fears did he recall, and how did things turn out?")
     ['What fears did he recall?', 'how did things turn out?']
+    >>> question_parts("Which summit did NATO plan, and on what dates?")
+    ['Which summit did NATO plan?', 'on what dates?']
     >>> question_parts("Who met in Brussels and Vilnius?")
     ['Who met in Brussels and Vilnius?']
     """
@@ -1196,3 +1198,41 @@ def article_facts(text: str) -> ArticleFacts:
         lower=frozenset(re.findall(r"\b[a-z][\w’'-]+", text)), years=frozenset(re.findall(r"\b(?:19|20)\d\d\b", text)),
         lead=text[:LEAD_CHARS], lead_figures=frozenset(figures(text[:LEAD_CHARS])),
     )  # fmt: skip
+
+
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z0-9,;]\s)([A-Za-z]{2,})\b")
+_LOWER_WORD = re.compile(r"\b[a-z]{2,}\b")
+
+
+def truecased(question: str, texts: list[str]) -> str:
+    """A question typed all in lower case with each word spelt as `texts` always spell it in
+    mid-sentence ("nato" -> "NATO", "black sea" -> "Black Sea"); a word they also write in
+    lower case, a stopword, or a word they lack stays as typed. Users type names in lower
+    case, and the refusal rules know names by their capitals. A question with a capital past
+    its first letter is left as it is: its writer chose its capitals ("software patent
+    directive" is no name even where one article writes "the Directive").
+
+    >>> truecased("what did stoltenberg say about nato and the black sea", ["Jens Stoltenberg met NATO allies near the Black Sea.", "the Black Sea coast"])
+    'what did Stoltenberg say about NATO and the Black Sea'
+    >>> truecased("is the alliance divided", ["the Alliance met", "the alliance said"])
+    'is the alliance divided'
+    >>> truecased("What did Stoltenberg say about nato", ["NATO met"])
+    'What did Stoltenberg say about nato'
+    """
+    if any(ch.isupper() for ch in question[1:]):
+        return question
+    forms: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for m in _MID_SENTENCE_WORD.finditer(text):
+            word = m.group(1)
+            seen = forms.setdefault(word.lower(), {})
+            seen[word] = seen.get(word, 0) + 1
+
+    def spelt(m: re.Match[str]) -> str:
+        word = m.group(0)
+        seen = forms.get(word)
+        if word in _STOPWORDS or not seen or word in seen:
+            return word
+        return max(seen, key=lambda form: seen[form])
+
+    return _LOWER_WORD.sub(spelt, question)

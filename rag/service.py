@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies, figure_of_another,
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in,
     names_someone_else, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
-    reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix,
+    reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix, truecased,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -48,6 +48,16 @@ FOLLOWING_CHARS = 400  # the best passage comes with this much of what follows i
 SENTENCE_CACHE_SIZE = 50_000  # ~80 MB of MiniLM vectors at most
 ARTICLE_CACHE_SIZE = 256  # articles whose facts are kept for the refusal rules and the verifier (_article)
 REFUSAL_TEXT = "The articles don't cover this question, so I can't answer it from them."
+
+
+class Evidence(NamedTuple):
+    """What `Assistant.evidence` found for a question."""
+
+    question: str  # as the rules read it: lower-case names given their capitals
+    passages: list[ScoredChunk]  # best first
+    sentences: list[PassageSentence]  # the passages' sentences, in passage order
+    vectors: np.ndarray  # one per sentence
+    ranked: list[RankedSentence]  # the sentences, best answer first
 
 
 class Assistant:
@@ -132,10 +142,10 @@ class Assistant:
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         where = self._known_articles(make_where(articles, since, until))
-        passages, sentences, sentence_vectors, ranked = self.evidence(question, top_k=top_k, where=where)
+        asked = _asked or question
+        question, passages, sentences, sentence_vectors, ranked = self.evidence(question, top_k=top_k, where=where)
         p = self.pipeline
         timings = {"retrieve_s": time.perf_counter() - t0}
-        asked = _asked or question
         contexts = tuple(self._contexts(passages))
 
         def finish(text: str, verified: Verified | None, backend: str, notice: str | None = None) -> Answer:
@@ -191,19 +201,21 @@ class Assistant:
             return
         yield finish(verified.text, verified, composer.name, notice)
 
-    def evidence(self, question: str, *, top_k: int | None = None, where: Where | None = None,
-                 ) -> tuple[list[ScoredChunk], list[PassageSentence], np.ndarray, list[RankedSentence]]:
+    def evidence(self, question: str, *, top_k: int | None = None, where: Where | None = None) -> Evidence:
         """The passages that best answer a checked question, and their sentences ranked.
 
         Fusion casts a wide net (`rerank_candidates` passages); each is then scored by its
         best sentence against the question and overlapping repeats are dropped, so the
-        top_k that remain are compact and the answering one comes early.
+        top_k that remain are compact and the answering one comes early. A question typed
+        in lower case gets the capitals the passages give its names (`truecased`): the
+        rules after this read names by their capitals.
         """
         p = self.pipeline
         k = top_k or self.settings.top_k
         query_vector = p.embedder.embed([question])[0]
         candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
                                           where=where or Where())  # fmt: skip
+        question = truecased(question, [c.chunk.text for c in candidates])  # the embedder reads no case
         focus = asked_part(question)  # sentences are scored against what is asked
         focus_vector = query_vector if focus == question else p.embedder.embed([focus])[0]
         passages = rerank_passages(candidates, self._rank(focus, focus_vector, passage_sentences(candidates)), k)
@@ -212,7 +224,7 @@ class Assistant:
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
         ranked = with_article_prior(ranked, passages, ARTICLE_PRIOR)
         pointed = dict.fromkeys(self._pointed(question, passages), POINTED_ARTICLE_BONUS)
-        return passages, sentences, vectors, with_bonus(ranked, passages, pointed)
+        return Evidence(question, passages, sentences, vectors, with_bonus(ranked, passages, pointed))
 
     def _known_articles(self, where: Where) -> Where:
         """The article filter with file names read as ids ("02_marathon.html" for the article
@@ -294,10 +306,9 @@ class Assistant:
         owner = figure_of_another(asked, near, people)
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
-        windows = self._near_windows(passages, ranked, records)
         # the names of what is asked meet in one sentence, not those of a premise it opens with
         # nor of the words that say which article to read ("according to the IRIA report on ...")
-        apart = names_apart(asked, [w for w, _ in windows], [lead for _, lead in windows])
+        apart = self._names_apart(asked, passages, ranked, records)
         if apart and len(apart) < MANY_NAMES:  # a question naming five things asks of several passages
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."
@@ -314,6 +325,23 @@ class Assistant:
         sentences = passage_sentences(passages)
         vectors = self.pipeline.embedder.embed(parts)
         return max([best, *(r[0].score for part, v in zip(parts, vectors) if (r := self._rank(part, v, sentences)))])
+
+    def _names_apart(self, asked: str, passages: list[ScoredChunk], ranked: list[RankedSentence],
+                     records: dict[str, ArticleRecord]) -> list[str]:
+        """names_apart over the windows of the sentences that answer best; for a question in
+        two parts (", and what did Stoltenberg say ..."), over each part's own best sentences:
+        each part's names meet in one sentence, the two parts' need not."""
+        parts = question_parts(asked)
+        if len(parts) < 2:
+            windows = self._near_windows(passages, ranked, records)
+            return names_apart(asked, [w for w, _ in windows], [lead for _, lead in windows])
+        sentences = passage_sentences(passages)
+        for part, vector in zip(parts, self.pipeline.embedder.embed(parts)):
+            windows = self._near_windows(passages, self._rank(part, vector, sentences), records)
+            apart = names_apart(part, [w for w, _ in windows], [lead for _, lead in windows])
+            if apart:
+                return apart
+        return []
 
     def _near_windows(self, passages: list[ScoredChunk], ranked: list[RankedSentence],
                       records: dict[str, ArticleRecord]) -> list[tuple[str, str]]:

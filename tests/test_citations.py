@@ -119,10 +119,10 @@ def test_names_in_common_are_not_support(shared_bot):
     General") is unsupported, however close the two read; one that says what a passage
     says is supported. Real embedder and store: the verifier's own scores."""
     question = "Is Stoltenberg staying on as NATO's Secretary General?"
-    passages, sentences, vectors, _ = shared_bot.evidence(question)
+    _, passages, sentences, vectors, _ = shared_bot.evidence(question)
     false = shared_bot._verify("Yes, Stoltenberg is staying on as NATO's Secretary General. [1]", passages, sentences, vectors)
     assert not false.sentences[0].supported and not false.citations
-    passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
+    _, passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
     true = shared_bot._verify("Stoltenberg said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
     assert true.sentences[0].supported and "300,000" in true.citations[0].quote
 
@@ -132,13 +132,13 @@ def test_words_said_by_someone_else_are_not_support(shared_bot):
     "Meanwhile, he said ... 300,000 casualties" is Stoltenberg's (named before it), and
     "Blinken said there is strong bipartisan support" is not Stoltenberg's, however close
     the sentences read. Real embedder and store."""
-    passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
+    _, passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia?")
     for wrong in ("Blinken", "Zelensky"):
         v = shared_bot._verify(f"{wrong} said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
         assert not v.sentences[0].supported, wrong
     right = shared_bot._verify("Stoltenberg said Russia has incurred more than 300,000 casualties. [1]", passages, sentences, vectors)
     assert right.sentences[0].supported
-    passages, sentences, vectors, _ = shared_bot.evidence("How did Blinken characterize backing for Ukraine across party lines?")
+    _, passages, sentences, vectors, _ = shared_bot.evidence("How did Blinken characterize backing for Ukraine across party lines?")
     for claim, supported in [("Stoltenberg believes there is strong bipartisan support for Ukraine in the United States.", False),
                              ("Blinken said there is strong bipartisan support for Ukraine in the United States.", True)]:
         v = shared_bot._verify(claim + " [1]", passages, sentences, vectors)
@@ -151,7 +151,7 @@ def test_the_person_a_he_means_counts_as_named(shared_bot):
     Stoltenberg through its "he": a short claim that names him and gives the figure is
     supported by it (it read 0.50 before, under the 0.55 threshold, and the model's right
     answer was replaced). Naming someone else still is not support."""
-    passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia's losses in the war?")
+    _, passages, sentences, vectors, _ = shared_bot.evidence("What casualty figure did Stoltenberg give for Russia's losses in the war?")
     right = shared_bot._verify("Stoltenberg gave 300,000 casualties for Russia's losses in the war [1].", passages, sentences, vectors)
     assert right.sentences[0].supported and "300,000" in right.citations[0].quote
     wrong = shared_bot._verify("Blinken gave 300,000 casualties for Russia's losses in the war [1].", passages, sentences, vectors)
@@ -171,7 +171,7 @@ def test_a_place_or_date_tied_to_other_words_is_not_support(shared_bot):
          "Stoltenberg said Russia would have to realize it cannot win by April 3.",
          "Stoltenberg said on April 3 that Russia would have to realize it cannot win the war."),
     ]:
-        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        _, passages, sentences, vectors, _ = shared_bot.evidence(question)
         assert not shared_bot._verify(wrong + " [1]", passages, sentences, vectors).sentences[0].supported, wrong
         assert shared_bot._verify(right + " [1]", passages, sentences, vectors).sentences[0].supported, right
 
@@ -191,12 +191,12 @@ def test_a_different_number_or_month_is_not_support(shared_bot):
          ["$44 billion", "$77.5 billion", "$77 million", "77 billion euros"]),
     ]  # fmt: skip
     for question, claim, right, wrongs in cases:
-        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        _, passages, sentences, vectors, _ = shared_bot.evidence(question)
         ok = shared_bot._verify(claim.format(right), passages, sentences, vectors)
         assert ok.sentences[0].supported and right in ok.citations[0].quote
         for wrong in wrongs:
             assert not shared_bot._verify(claim.format(wrong), passages, sentences, vectors).sentences[0].supported, wrong
-    passages, sentences, vectors, _ = shared_bot.evidence("When is the NATO summit in Washington due to take place?")
+    _, passages, sentences, vectors, _ = shared_bot.evidence("When is the NATO summit in Washington due to take place?")
     assert shared_bot._verify("NATO's summit in Washington is in July. [1]", passages, sentences, vectors).sentences[0].supported
     assert not shared_bot._verify("NATO's summit in Washington is in June. [1]", passages, sentences, vectors).sentences[0].supported
 
@@ -214,7 +214,7 @@ def test_the_opposite_of_what_a_passage_says_is_not_support(shared_bot):
          "Kyiv {} an invitation to join the alliance at the Vilnius summit. [1]", ("did not receive", "received")),
     ]  # fmt: skip
     for question, claim, negation in cases:
-        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        _, passages, sentences, vectors, _ = shared_bot.evidence(question)
         said, opposite = negation if isinstance(negation, tuple) else (negation, "a " if "sense" in claim else "")
         right = shared_bot._verify(claim.format(said), passages, sentences, vectors)
         assert right.sentences[0].supported, claim.format(said)
@@ -235,7 +235,7 @@ def test_another_name_is_not_support(shared_bot):
          ("Germany", "the Netherlands"), [("France", "Poland")]),
     ]  # fmt: skip
     for question, claim, right, wrongs in cases:
-        passages, sentences, vectors, _ = shared_bot.evidence(question)
+        _, passages, sentences, vectors, _ = shared_bot.evidence(question)
         assert shared_bot._verify(claim.format(*right), passages, sentences, vectors).sentences[0].supported, right
         for wrong in wrongs:
             v = shared_bot._verify(claim.format(*wrong), passages, sentences, vectors)
@@ -264,7 +264,7 @@ def test_the_lead_names_who_a_later_sentence_means(tmp_path):
          ["£1.8 million", "£2.8 billion"]),
     ]  # fmt: skip
     for question, claim, right, wrongs in cases:
-        passages, sentences, vectors, _ = bot.evidence(question)
+        _, passages, sentences, vectors, _ = bot.evidence(question)
         assert bot._verify(claim.format(right), passages, sentences, vectors).sentences[0].supported, right
         for wrong in wrongs:
             assert not bot._verify(claim.format(wrong), passages, sentences, vectors).sentences[0].supported, wrong

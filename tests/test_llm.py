@@ -327,7 +327,7 @@ def test_warm_up_reads_the_fixed_instructions_before_the_first_question(qwen_bot
     llama.reset()  # as after a start: nothing cached
     assert qwen_bot.warm_up()
     ask = "How much has the U.S. provided in assistance to Ukraine?"
-    passages, _, _, ranked = qwen_bot.evidence(ask)
+    _, passages, _, _, ranked = qwen_bot.evidence(ask)
     messages, _ = answer_messages(ask, passages, context_tokens=composer.context_tokens,
                                   max_tokens=composer.max_tokens, n_ctx=composer.n_ctx, count_tokens=composer.count_tokens,
                                   focus=focus_on(ranked, composer.focus_sentences))  # fmt: skip

@@ -242,6 +242,27 @@ def test_a_question_of_many_parts_is_answered_and_a_name_no_article_holds_still_
     assert near.refused and "never mention David, Cameron" in near.notice
 
 
+def test_each_part_of_a_two_part_question_may_name_its_own_things(shared_bot):
+    """ "..., and on what dates was the Washington summit scheduled?": the first part's
+    names (the United States) and the second's (Washington) are in different sentences, and
+    rule 5 refused it; each part's names must meet in one sentence, not both parts'."""
+    a = shared_bot.ask("Which anniversary was the alliance set to mark with a gathering in the United States, "
+                       "and on what dates was the Washington summit scheduled?")
+    assert not a.refused and "75th anniversary" in a.text, a.notice
+    near = shared_bot.ask("Which anniversary was NATO set to mark, and what did Zelensky say in Washington?")
+    assert near.refused and "Zelensky and Washington" in near.notice, near.text
+
+
+def test_a_question_typed_in_lower_case_meets_the_same_rules(shared_bot):
+    """Users type "ukraine" and "stoltenberg"; the refusal rules know names by their capitals,
+    so a question in lower case takes the capitals its passages give its words (truecased)."""
+    near = shared_bot.ask("how many casualties has ukraine suffered")
+    assert near.refused and "other than Ukraine" in near.notice, near.text
+    asked = "how many casualties has russia suffered, according to stoltenberg"
+    a = shared_bot.ask(asked)
+    assert not a.refused and "300,000" in a.text and a.question == asked, a.notice
+
+
 def test_a_short_question_that_names_its_own_subject_is_not_read_as_a_follow_up(shared_bot):
     """ "What did Pistorius say?" after a question about Blinken: read with the earlier
     question appended, its passages were Blinken's, and it was refused."""
@@ -378,7 +399,7 @@ def test_neighbouring_passages_come_back_as_one_context(shared_bot):
     the contexts. The best one comes with the sentences that follow it."""
     joined = grown = 0
     for q in [json.loads(line)["question"] for line in (CORPUS / "eval" / "dev.jsonl").read_text().splitlines()[:20]]:
-        passages = shared_bot.evidence(q)[0]
+        passages = shared_bot.evidence(q).passages
         contexts = shared_bot.ask(q).contexts
         joined += len(passages) - len(contexts)
         best, first = passages[0].chunk, contexts[0].chunk

@@ -26,7 +26,7 @@ def evidence_scores(bot, questions: list[dict]) -> list[tuple[dict, float]]:  # 
         if q.get("history"):
             earlier = [m["content"] for m in q["history"] if m.get("role") == "user"]
             text = bot.standalone_question(text, earlier)
-        passages, _, _, ranked = bot.evidence(text)
+        _, passages, _, _, ranked = bot.evidence(text)
         score = ranked[0].score if ranked else 0.0
         # a question naming what the passages never mention is refused at any threshold
         if ranked and score >= bot.settings.refusal_threshold and bot.refusal_reason(text, passages, ranked):
