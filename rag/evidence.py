@@ -48,16 +48,41 @@ _IRREGULAR = {form: line.split()[0] for line in _IRREGULAR_VERBS.replace("\n", "
               for form in (*line.split(), line.split()[0] + "s")}
 
 
+# British spellings read as American ones: "defence" / "defense", "organised" / "organized",
+# "labour" / "labor", "centre" / "center" (one writer's question, another's article)
+_BRITISH = ((re.compile(r"^((?:de|of)fen|licen|preten)c(e|es)$"), r"\1s\2"),
+            (re.compile(r"^(\w{4,})([iy])s(e|ed|es|ing|ation|ations|er|ers)$"), r"\1\2z\3"),
+            (re.compile(r"^(\w{3,})tre(s?)$"), r"\1ter\2"),
+            (re.compile(r"^(favo|labo|hono|colo|rumo|humo|armo|harbo|behavio|neighbo|endeavo|vigo|flavo)u(r\w*)$"), r"\1\2"))
+_NOT_BRITISH = frozenset("""promise premise exercise advise revise surprise compromise otherwise enterprise franchise
+    merchandise expertise supervise televise devise despise comprise noise raise praise cruise bruise poise paradise
+    treatise disguise chastise circumcise incise excise concise precise reprise""".split())
+
+
+def american(word: str) -> str:
+    """A lower-case word in its American spelling.
+
+    >>> [american(w) for w in ("defence", "organised", "analyses", "centres", "labourers", "promise", "metre")]
+    ['defense', 'organized', 'analyzes', 'centers', 'laborers', 'promise', 'metre']
+    """
+    if any(word.startswith(w) for w in _NOT_BRITISH):
+        return word
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 @cache
 def _stem(word: str) -> str:
-    """A light stemmer: enough to match 'pledged'/'pledge', 'countries'/'country'.
+    """A light stemmer: enough to match 'pledged'/'pledge', 'countries'/'country',
+    'defence'/'defense'.
 
-    >>> [_stem(w) for w in ("pledged", "countries", "talks", "ministers", "news")]
-    ['pledg', 'countr', 'talk', 'minist', 'news']
+    >>> [_stem(w) for w in ("pledged", "countries", "talks", "ministers", "news", "defence")]
+    ['pledg', 'countr', 'talk', 'minist', 'news', 'defens']
     >>> [_stem(w) for w in ("won", "wins", "win", "paid", "pays", "held")]
     ['win', 'win', 'win', 'pay', 'pay', 'hold']
     """
-    word = _IRREGULAR.get(word, word)
+    word = american(_IRREGULAR.get(word, word))
     for suffix in ("ies", "ied", "ing", "ers", "ed", "es", "er", "s", "e", "y"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]

@@ -263,6 +263,13 @@ def test_a_question_typed_in_lower_case_meets_the_same_rules(shared_bot):
     assert not a.refused and "300,000" in a.text and a.question == asked, a.notice
 
 
+def test_a_british_spelling_meets_its_american_one(shared_bot):
+    """ "air defence" against the article's "air defense": the lexical half of the sentence
+    score read them as different words, and the question fell under the refusal threshold."""
+    a = shared_bot.ask("besides the US, which country kept supplying air defence and ammo?")
+    assert not a.refused and "Finland" in a.text, a.notice
+
+
 def test_a_short_question_that_names_its_own_subject_is_not_read_as_a_follow_up(shared_bot):
     """ "What did Pistorius say?" after a question about Blinken: read with the earlier
     question appended, its passages were Blinken's, and it was refused."""
