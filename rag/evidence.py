@@ -636,6 +636,13 @@ _FIGURE_OWNER = re.compile(
 )
 
 
+# "What casualty figure did he give for Ukrainian forces?": the same, asked as a figure for a name
+_FIGURE_FOR = re.compile(
+    r"(?i:\b(?:what|which)\b[^?]*?\b(?:figures?|numbers?|counts?|totals?|toll|amounts?|sums?|tally)\b[^?]*?\bfor\s+(?:the\s+)?)"
+    r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)((?:['’]s)?(?:\s+[\w’'.-]+){0,3})"
+)
+
+
 def figure_of_another(question: str, sentences: list[str], people: set[str]) -> str | None:
     """The name a "how many" question asks the figure of, when every one of `sentences` that
     gives a number leaves that name out and names something else instead: "How many casualties
@@ -652,8 +659,10 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     >>> figure_of_another("How much did NATO target?", ["The goal was 500 million euros a year."], set())
     >>> figure_of_another("How many banks has Parmalat's administrator Enrico Bondi sued?",
     ...                   ["Enrico Bondi sued Morgan Stanley: 49 banks."], {"Bondi"})
+    >>> figure_of_another("What casualty figure did he give for Ukrainian forces?", ["So Russia has 300,000 casualties."], set())
+    'Ukrainian'
     """
-    m = _FIGURE_OWNER.search(question)
+    m = _FIGURE_OWNER.search(question) or _FIGURE_FOR.search(question)
     if not m:
         return None
     owner, after = m.group(1).strip(), m.group(2)
@@ -677,6 +686,8 @@ _WHO_CHOSEN = re.compile(
     r"(?i)^\s*who\s+(?:(?:was|is|has\s+been|had\s+been|will\s+be|were|are)\s+(?:\w+\s+)?"
     r"(?:chosen|picked|named|appointed|elected|selected|nominated|tapped)"
     r"|(?:will|would|is\s+going\s+to|is\s+to|is\s+set\s+to)\s+(?:succeed|replace))\b"
+    # "Which candidate did he name as his successor?", "Who is Stoltenberg's likely successor?"
+    r"|^\s*(?:who|which\s+(?:candidate|person|official|politician|man|woman))\b[^?]*\bsuccessor\b"
 )
 # a run of two or three capitalised words that names a person ("Mark Rutte"), not a body ("Defense Contact Group")
 _FULL_NAME = re.compile(r"(?<![\w’'-])([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){1,2})(?![\w’'-]|\s+[A-Z])")
@@ -687,7 +698,8 @@ _BODY = re.compile(r"(?i)\b(?:group|council|summit|union|organi[sz]ation|allianc
 def lacks_person(question: str, sentences: list[str], people: set[str]) -> bool:
     """Does a question that asks who was chosen ("Who was picked to replace Stoltenberg?") meet
     sentences that name no person it does not name itself? Then none says who. A person is
-    one of `people` (the articles' speakers and title holders) or a full name ("Mark Rutte").
+    one of `people` (the articles' speakers and title holders) or a full name ("Mark Rutte"),
+    and a "she" or "he" that opens a sentence may be the person chosen ("She replaces Tom Reed").
 
     >>> q = "Who was picked to replace Stoltenberg as NATO Secretary General?"
     >>> lacks_person(q, ["The Secretary General of NATO, Jens Stoltenberg, said Kyiv decides."], {"Stoltenberg"})
@@ -696,11 +708,17 @@ def lacks_person(question: str, sentences: list[str], people: set[str]) -> bool:
     False
     >>> lacks_person("Who decides how the war ends?", ["Kyiv decides."], set())
     False
+    >>> lacks_person("Which candidate did he name as his successor?", ["Several candidates were considered."], set())
+    True
+    >>> lacks_person("Who was picked as Tom Reed's successor?", ["She replaces Tom Reed in June."], set())
+    False
     """
     if not _WHO_CHOSEN.search(question):
         return False
     asked = question.lower()
     for s in sentences:
+        if re.match(r"\s*(?:She|He)\b", s):
+            return False
         named = {p for p in people if re.search(rf"\b{re.escape(p)}\b", s)}
         named |= {m.group(1) for m in _FULL_NAME.finditer(s) if _OPENS_A_SENTENCE.search(s[: m.start()]) is None
                   and not _BODY.search(m.group(1)) and not any(_is_title(w) for w in m.group(1).split())}

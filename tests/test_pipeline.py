@@ -398,6 +398,11 @@ def test_who_was_chosen_is_answered_only_by_a_sentence_that_names_someone(tmp_pa
     bot.ingest([corpus])
     a = bot.ask("Who was appointed to replace Tom Reed as harbour master?")
     assert not a.refused and "Ana Lopes" in a.text, a.notice
+    # "which candidate ... as his successor" asks the same
+    near = shared_bot.ask("Which candidate did Stoltenberg name as his successor at NATO?")
+    assert near.refused and "whoever was chosen" in (near.notice or ""), near.text
+    a = bot.ask("Which candidate did the harbour board appoint as Tom Reed's successor?")
+    assert not a.refused and "Ana Lopes" in a.text, a.notice
 
 
 def test_neighbouring_passages_come_back_as_one_context(shared_bot):
