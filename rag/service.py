@@ -24,11 +24,12 @@ from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, ve
 from rag.compose import Composer, ExtractiveComposer, RankedSentence
 from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
+from rag.embedding import english_words
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies, figure_of_another,
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in,
     names_someone_else, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
-    reads_as_english, rerank_passages, says_nothing_of, sentence_windows, support_matrix, truecased,
+    reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
@@ -206,15 +207,20 @@ class Assistant:
 
         Fusion casts a wide net (`rerank_candidates` passages); each is then scored by its
         best sentence against the question and overlapping repeats are dropped, so the
-        top_k that remain are compact and the answering one comes early. A question typed
-        in lower case gets the capitals the passages give its names (`truecased`): the
-        rules after this read names by their capitals.
+        top_k that remain are compact and the answering one comes early. A word the passages
+        spell one typo differently is read their way (`respelled`), and a question typed in
+        lower case gets the capitals they give its names (`truecased`): the rules after this
+        read names by their capitals.
         """
         p = self.pipeline
         k = top_k or self.settings.top_k
         query_vector = p.embedder.embed([question])[0]
-        candidates = p.retriever.retrieve(question, query_vector, top_k=max(k, self.settings.rerank_candidates),
-                                          where=where or Where())  # fmt: skip
+        n = max(k, self.settings.rerank_candidates)
+        candidates = p.retriever.retrieve(question, query_vector, top_k=n, where=where or Where())
+        spelt = respelled(question, [c.chunk.text for c in candidates], english_words())
+        if spelt != question:  # a typo fixed: search again with the word the articles use
+            question, query_vector = spelt, p.embedder.embed([spelt])[0]
+            candidates = p.retriever.retrieve(question, query_vector, top_k=n, where=where or Where())
         question = truecased(question, [c.chunk.text for c in candidates])  # the embedder reads no case
         focus = asked_part(question)  # sentences are scored against what is asked
         focus_vector = query_vector if focus == question else p.embedder.embed([focus])[0]

@@ -263,6 +263,14 @@ def test_a_question_typed_in_lower_case_meets_the_same_rules(shared_bot):
     assert not a.refused and "300,000" in a.text and a.question == asked, a.notice
 
 
+def test_a_typo_is_read_as_the_word_the_articles_use(shared_bot):
+    """ "casulties" and "stoltenbrg" are no words: read as typed, the question was answered
+    with a sentence about Russia's setbacks, not its casualties. A real word one letter from
+    another ("yearly" / "early") is no typo (the doctests of rag.evidence.respelled)."""
+    a = shared_bot.ask("how many casulties has russia taken according to stoltenbrg")
+    assert not a.refused and "300,000" in a.text, (a.text, a.notice)
+
+
 def test_a_british_spelling_meets_its_american_one(shared_bot):
     """ "air defence" against the article's "air defense": the lexical half of the sentence
     score read them as different words, and the question fell under the refusal threshold."""
