@@ -76,6 +76,48 @@ def test_parse_draft_variants():
     assert [(s.text, s.markers) for s in d] == [("First claim.", (1,)), ("Second claim", (2, 3, 4))]
 
 
+def test_a_draft_that_repeats_one_marker_to_the_token_limit_is_parsed_at_once():
+    """Qwen 1.5B once wrote "... Washington, D.C. [4] [4] [4] ..." to its token limit, and
+    two optional spaces in the marker pattern split the run 2^n ways: the eval hung for 40
+    minutes in one regular expression. Before the fix 20 markers took 0.4 s, doubling with
+    each one; 400 would never finish. The alarm turns such a hang into a failure (it is no
+    speed test: the fixed parser takes milliseconds)."""
+    import signal
+
+    def hung(*_):
+        raise TimeoutError("parse_draft hangs on a run of repeated markers")
+
+    draft = "The Council held its first session at the summit in Washington, D.C. " + "[4] " * 400 + "["
+    signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        d = parse_draft(draft)
+    finally:
+        signal.alarm(0)
+    assert d[0].markers == (4,) and d[0].text.startswith("The Council held")
+
+
+def test_the_composer_stops_a_model_stuck_on_one_marker():
+    """The same model, stopped after the fourth "[4]" in a row instead of at its token limit
+    (~11 s more of nothing)."""
+    from rag.llm.composer import LLMComposer
+
+    class StuckModel:  # the real model cannot be made to loop on demand; this replays what it wrote
+        name = "stuck"
+        n_ctx = 4096
+        asked_for = 0
+
+        def stream_chat(self, messages, *, max_tokens, stop=None):
+            yield "The Council met in Washington, D.C."
+            for _ in range(max_tokens):
+                StuckModel.asked_for += 1
+                yield " [4]"
+
+    passages, _ = _passages()
+    text = "".join(LLMComposer(StuckModel(), context_tokens=1000, max_tokens=200).compose("Where?", passages, []))
+    assert text == "The Council met in Washington, D.C. [4] [4] [4] [4]" and StuckModel.asked_for == 4
+
+
 def test_sentences_about_the_sources_are_no_claims():
     """"Sources [1][2][3] mention the Council." says what the citations show: it is left out,
     and a "He" after it gets its name; a sentence whose subject was a marker ("[4] marks the

@@ -24,6 +24,8 @@ REWRITE_MAX_TOKENS = 64
 # The worked example in the prompt is laid out as "Question: ... Answer: ..."; a model that
 # goes on to invent the next question is cut off there.
 ANSWER_STOP = ["\nQuestion:", "\nSources:"]
+# "[4] [4] [4] [4]": a small model stuck on one marker writes it to its token limit (heldout3, stop 21)
+_MARKER_LOOP = re.compile(r"(\[\d{1,3}\])(?:\s*\1){3}\s*$")
 
 
 class LLMComposer:
@@ -63,13 +65,16 @@ class LLMComposer:
         )  # fmt: skip
         if passages and not included:
             raise LLMUnavailable("not even one passage fits the model's window: raise llm_n_ctx or lower llm_max_tokens")
-        started = False
+        started, written = False, ""
         for piece in self.model.stream_chat(messages, max_tokens=self.max_tokens, stop=ANSWER_STOP):
             if not started:  # models often open with a newline or a space
                 piece = piece.lstrip()
                 started = bool(piece)
             if piece:
                 yield piece
+                written = (written + piece)[-80:]
+                if _MARKER_LOOP.search(written):
+                    return  # closing the stream stops the model
 
 
 def focus_on(ranked: list[RankedSentence], most: int) -> dict[int, list[str]]:
