@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -1214,7 +1215,10 @@ class ArticleFacts:
     article version: its text, who holds which role (roles_named), its speakers (speakers),
     the words it capitalises mid-sentence (proper_nouns), the words it writes in lower case,
     the years it names, and its lead: the opening, which names who and what the whole story
-    is about, so "the firm" and "Mr Bondi" further down read as what it named."""
+    is about, so "the firm" and "Mr Bondi" further down read as what it named. Its
+    protagonist, the one speaker it names most (three times or more, and more often than all
+    the others together), is the voice of the paragraphs between his quotes too: "These
+    factors are cited as evidence ..." in a story of what Stoltenberg said."""
 
     text: str
     roles: dict[str, set[str]]
@@ -1224,6 +1228,7 @@ class ArticleFacts:
     years: frozenset[str]
     lead: str
     lead_figures: frozenset[str]  # figures(lead)
+    protagonist: str | None = None
 
 
 LEAD_CHARS = 300  # an article's lead (ArticleFacts): its first sentences (docs/NOTES.md, "Another domain")
@@ -1235,11 +1240,15 @@ def article_facts(text: str) -> ArticleFacts:
     >>> f = article_facts("Minister Ana Diaz said so in 2024. The alliance met Turkey and Diaz.")
     >>> f.roles, sorted(f.speakers), sorted(f.proper), sorted(f.years), "alliance" in f.lower
     ({'Diaz': {'minister'}}, ['Diaz'], ['ana', 'diaz', 'turkey'], ['2024'], True)
+    >>> article_facts("Diaz said a. Diaz said b. Lee said c. Diaz added d.").protagonist
+    'Diaz'
     """
+    named = Counter(_people_named(text)).most_common()
+    protagonist = named[0][0] if named and named[0][1] >= 3 and 2 * named[0][1] > sum(n for _, n in named) else None
     return ArticleFacts(
         text=text, roles=roles_named(text), speakers=frozenset(speakers(text)), proper=frozenset(proper_nouns([text])),
         lower=frozenset(re.findall(r"\b[a-z][\w’'-]+", text)), years=frozenset(re.findall(r"\b(?:19|20)\d\d\b", text)),
-        lead=text[:LEAD_CHARS], lead_figures=frozenset(figures(text[:LEAD_CHARS])),
+        lead=text[:LEAD_CHARS], lead_figures=frozenset(figures(text[:LEAD_CHARS])), protagonist=protagonist,
     )  # fmt: skip
 
 

@@ -353,7 +353,8 @@ class Assistant:
                       records: dict[str, ArticleRecord]) -> list[tuple[str, str]]:
         """The best sentences (NAMES_SENTENCES within NAMES_MARGIN of the best), each in its
         window with its article's title, date and byline, the person a he/she in it means and
-        the roles the article gives the people it names; and beside each, its article's lead."""
+        the roles the article gives the people it names; and beside each, its article's lead
+        and protagonist (ArticleFacts)."""
         sentences = passage_sentences(passages)
         window_of = dict(zip(((s.passage, s.start) for s in sentences), self._windows(passages, sentences)))
         out = []
@@ -367,7 +368,7 @@ class Assistant:
             roles = [role for person, held in facts.roles.items()
                      if person == meant or person in window for role in sorted(held)]  # fmt: skip
             said = f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {meant or ''} {' '.join(roles)} {window}"
-            out.append((said, facts.lead))
+            out.append((said, f"{facts.lead} {facts.protagonist or ''}"))
         return out
 
     def _windows(self, passages: list[ScoredChunk], sentences: list[PassageSentence]) -> list[tuple[str, str | None]]:

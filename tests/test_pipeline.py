@@ -263,6 +263,29 @@ def test_a_question_typed_in_lower_case_meets_the_same_rules(shared_bot):
     assert not a.refused and "300,000" in a.text and a.question == asked, a.notice
 
 
+def test_the_paragraphs_of_a_story_told_by_one_speaker_are_his(tmp_path):
+    """An article that quotes one speaker again and again tells the rest in his voice: "These
+    savings are cited as the main reason ..." answers "Which savings did Diaz give ...?",
+    though no sentence near it names her (refusal rule 5 refused it; heldout3 m016)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text(
+        "Port Ellis switches to electric ferries\n\nThe city council of Port Ellis will replace its diesel ferries "
+        "with electric boats on the harbour route, the council announced on Monday, ending a debate that has run for "
+        "three years among residents, ferry crews and local businesses along the waterfront, who had argued over "
+        "costs, noise and the timetable of the new service.\n\nMayor Ana Diaz said the city would buy two electric "
+        "ferries this year. Diaz said the boats would cut the harbour's emissions by half. \"We will start the "
+        "service next spring,\" Diaz said.\n\nFuel costs will fall by a third, and maintenance is cheaper for "
+        "electric engines. These savings are cited as the main reason for the switch. The first boat arrives in "
+        "May, and crews will train on it over the summer.\n", encoding="utf-8")
+    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
+    bot.ingest([corpus])
+    a = bot.ask("Which savings did Diaz give as the main reason for the switch?")
+    assert not a.refused and "main reason" in a.text, a.notice
+    near = bot.ask("Which savings did Mayor Lee give as the main reason for the switch?")
+    assert near.refused and "Lee" in near.notice, near.text
+
+
 def test_a_typo_is_read_as_the_word_the_articles_use(shared_bot):
     """ "casulties" and "stoltenbrg" are no words: read as typed, the question was answered
     with a sentence about Russia's setbacks, not its casualties. A real word one letter from
