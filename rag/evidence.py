@@ -499,7 +499,9 @@ def initials(byline: str) -> set[str]:
 
 _WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b"  # "On what day ...": asks for a day, not a year
 _ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
-_WHEN = re.compile(r"(?i)^\s*(?:when|(?:(?:in|by|since|until)\s+)?(?:what|which) (?:date|day|year|month|time)|by when|since when)\b"
+# "When ...", and "According to the IRIA report, when ..." / "the summit - when is it?"
+_WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since|until)\s+)?(?:what|which) "
+                   r"(?:date|day|year|month|time)s?|by when|since when)\b"
                    rf"|{_WHAT_DAY}|\bscheduled\b")
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:[a-z]+ )?(?:percentage|share|number|amount|sum|figures?)"
                        r"|what is the (?:number|amount|total|value|cost))\b")  # "What casualty figure ..."
@@ -550,6 +552,8 @@ def asks_for_a_kind(question: str) -> bool:
     (True, False)
     >>> asks_for_a_kind("What casualty figure did he give?"), asks_for_a_kind("What did he say?")
     (True, False)
+    >>> asks_for_a_kind("According to the report, when did it start?"), asks_for_a_kind("what dates is the summit")
+    (True, True)
     """
     return bool((_WHEN.search(question) or _HOW_MANY.search(question)) and not _ANOTHER_PART.search(question))
 
