@@ -253,6 +253,25 @@ def test_each_part_of_a_two_part_question_may_name_its_own_things(shared_bot):
     assert near.refused and "Zelensky and Washington" in near.notice, near.text
 
 
+def test_a_model_reads_the_best_sentences_of_each_part_of_a_two_part_question(shared_bot):
+    """The model reads only the six best sentences. Ranked against the whole of "What will
+    the ferries cost ..., and when does the first boat arrive?", eight sentences on costs
+    outrank the one that says when; each part's two best now come first."""
+    from rag.compose import RankedSentence
+    from rag.evidence import PassageSentence
+
+    costs = [f"The ferries will cost {n} million pounds to {what}." for n, what in
+             [(4, "build"), (1, "run"), (2, "insure"), (3, "crew"), (5, "charge"), (6, "berth"), (7, "paint"), (8, "fix")]]
+    texts = [*costs, "The first boat arrives on 3 May."]
+    sentences = [PassageSentence(0, 100 * i, 100 * i + len(t), t) for i, t in enumerate(texts)]
+    ranked = [RankedSentence(s, 0.9 - 0.01 * i) for i, s in enumerate(sentences)]  # the arrival last
+    question = "What will the ferries cost to build and run, and when does the first boat arrive?"
+    read = [r.sentence.text for r in shared_bot._each_part_first(question, sentences, ranked)[:6]]
+    assert "The first boat arrives on 3 May." in read and read[0] == costs[0], read
+    one_part = "What will the ferries cost to build and run?"
+    assert shared_bot._each_part_first(one_part, sentences, ranked) == ranked
+
+
 def test_a_question_typed_in_lower_case_meets_the_same_rules(shared_bot):
     """Users type "ukraine" and "stoltenberg"; the refusal rules know names by their capitals,
     so a question in lower case takes the capitals its passages give its words (truecased)."""
