@@ -1343,3 +1343,26 @@ def _one_typo(a: str, b: str) -> bool:
     if len(a) < len(b):
         return a[i:] == b[i + 1 :]
     return a[i + 1 :] == b[i + 1 :] or (a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :])
+
+
+_YES_NO = re.compile(r"(?i)^\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b")
+
+
+def only_restates(question: str, claims: list[str]) -> bool:
+    """Does an answer say nothing the question did not? "Stoltenberg listed economic pressures
+    on Russia as evidence that the invasion was a misstep" answers "What economic pressures did
+    Stoltenberg list as evidence that the invasion was a misstep?" with its own words (heldout3
+    m016, the local model). Never for a yes / no question: "It was not on the agenda" may be
+    all its answer needs.
+
+    >>> only_restates("What pressures did Stoltenberg list?", ["Stoltenberg listed pressures."])
+    True
+    >>> only_restates("What pressures did Stoltenberg list?", ["Stoltenberg listed sanctions."])
+    False
+    >>> only_restates("Was the war on the agenda?", ["The war was not on the agenda."])
+    False
+    """
+    if not claims or _YES_NO.match(question):
+        return False
+    asked = content_terms(question)
+    return all(not (content_terms(c) - asked) for c in claims)

@@ -27,8 +27,8 @@ from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies, figure_of_another,
-    figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in,
-    names_someone_else, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
+    figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
+    only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
     reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
     unmatched_names, window_people, with_following, without_source_pointer,
 )  # fmt: skip
@@ -194,8 +194,10 @@ class Assistant:
             draft = "".join(composer.compose(question, passages, ranked))
             yield "\n\n" + draft
         verified = self._verify(draft, passages, sentences, sentence_vectors)
-        if composer.name != "extractive" and verified.supported_share < 0.5:
-            notice = "The model's answer was not supported by the articles; showing the passages' own words."
+        restated = only_restates(question, [s.text for s in verified.sentences])
+        if composer.name != "extractive" and (verified.supported_share < 0.5 or restated):
+            notice = ("The model's answer only restated the question" if restated else
+                      "The model's answer was not supported by the articles") + "; showing the passages' own words."
             composer = ExtractiveComposer()
             extract = "".join(composer.compose(question, passages, ranked))
             verified = self._verify(extract, passages, sentences, sentence_vectors)

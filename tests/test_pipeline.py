@@ -522,3 +522,30 @@ def test_an_extractive_answer_to_when_adds_only_sentences_that_give_a_time():
         assert "3 May 2024" in when and "electric" not in when and "bridge" not in when, (asked, when)
     both = "".join(ExtractiveComposer().compose("When did the ferry first sail, and what do tickets cost?", passages, ranked))
     assert "3 May 2024" in both and "£4" in both, both
+
+
+def test_a_model_answer_that_only_restates_the_question_gives_way_to_the_passages(shared_bot):
+    """The local model answered "What economic pressures ... did Stoltenberg list ...?" with
+    "Stoltenberg listed economic pressures ..." (heldout3 m016): its own words back, cited and
+    close to a passage, so shown as grounded. An answer that adds no word to the question is
+    replaced by the passages' own words, with a notice."""
+    from rag.llm.composer import LLMComposer
+
+    class Echo:  # replays what the model wrote; the real one cannot be made to do it on demand
+        name = "echo"
+        n_ctx = 4096
+
+        def stream_chat(self, messages, *, max_tokens, stop=None):
+            yield ("Stoltenberg listed economic pressures on Russia as evidence that the invasion of Ukraine "
+                   "was a strategic misstep. [1]")
+
+    question = ("What economic pressures on Russia did Stoltenberg list as evidence that the invasion of Ukraine "
+                "was a strategic misstep?")
+    pipeline = shared_bot.pipeline
+    saved, pipeline.composer = pipeline.composer, LLMComposer(Echo(), context_tokens=1500, max_tokens=200)
+    try:
+        a = shared_bot.ask(question)
+    finally:
+        pipeline.composer = saved
+    assert not a.refused and a.backend == "extractive" and "restated the question" in (a.notice or ""), a
+    assert "Stoltenberg listed" not in a.text
