@@ -1,6 +1,7 @@
 """The Assistant: the whole path from question to cited answer, in `stream`.
 
-    question -> embed -> retrieve passages (dense + BM25) -> rank their sentences
+    question -> embed -> retrieve passages (dense + BM25) -> (a typo or lower-case name read
+      as the passages write it) -> rank their sentences
       -> refuse if the evidence is weak -> compose a draft (LLM or extractive)
       -> verify and renumber citations -> Answer
 
@@ -194,7 +195,7 @@ class Assistant:
             draft = "".join(composer.compose(question, passages, ranked))
             yield "\n\n" + draft
         verified = self._verify(draft, passages, sentences, sentence_vectors)
-        restated = only_restates(question, [s.text for s in verified.sentences])
+        restated = composer.name != "extractive" and only_restates(question, [s.text for s in verified.sentences])
         if composer.name != "extractive" and (verified.supported_share < 0.5 or restated):
             notice = ("The model's answer only restated the question" if restated else
                       "The model's answer was not supported by the articles") + "; showing the passages' own words."
