@@ -19,6 +19,17 @@ CITATION_KEYS = {"marker", "source", "article_id", "title", "date", "text", "sta
 CONTEXT_KEYS = {"source", "article_id", "text", "start", "end", "score"}
 
 
+def bot_over(tmp_path: Path, articles: dict[str, str]) -> Assistant:
+    """An extractive Assistant over a folder of the given articles (file name -> text)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in articles.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
+    bot.ingest([corpus])
+    return bot
+
+
 class CountingEmbedder:
     """Wraps the real embedder to count how many texts it is asked to embed."""
 
@@ -286,9 +297,7 @@ def test_the_paragraphs_of_a_story_told_by_one_speaker_are_his(tmp_path):
     """An article that quotes one speaker again and again tells the rest in his voice: "These
     savings are cited as the main reason ..." answers "Which savings did Diaz give ...?",
     though no sentence near it names her (refusal rule 5 refused it; heldout3 m016)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "ferry.txt").write_text(
+    bot = bot_over(tmp_path, {"ferry.txt": (
         "Port Ellis switches to electric ferries\n\nThe city council of Port Ellis will replace its diesel ferries "
         "with electric boats on the harbour route, the council announced on Monday, ending a debate that has run for "
         "three years among residents, ferry crews and local businesses along the waterfront, who had argued over "
@@ -296,9 +305,7 @@ def test_the_paragraphs_of_a_story_told_by_one_speaker_are_his(tmp_path):
         "ferries this year. Diaz said the boats would cut the harbour's emissions by half. \"We will start the "
         "service next spring,\" Diaz said.\n\nFuel costs will fall by a third, and maintenance is cheaper for "
         "electric engines. These savings are cited as the main reason for the switch. The first boat arrives in "
-        "May, and crews will train on it over the summer.\n", encoding="utf-8")
-    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
-    bot.ingest([corpus])
+        "May, and crews will train on it over the summer.\n")})
     a = bot.ask("Which savings did Diaz give as the main reason for the switch?")
     assert not a.refused and "main reason" in a.text, a.notice
     near = bot.ask("Which savings did Mayor Lee give as the main reason for the switch?")
@@ -421,11 +428,8 @@ def bbc_bot(tmp_path_factory):
 def test_extractive_answers_never_quote_orders_to_an_ai(tmp_path):
     """The extractive answer quotes sentences verbatim: one that gives orders to an AI is
     never among them (quoted, it would pass the order on to whoever reads the answer)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(Path(__file__).parent / "data" / "hostile_article.txt", corpus / "900_hostile.txt")
-    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
-    bot.ingest([corpus])
+    hostile = (Path(__file__).parent / "data" / "hostile_article.txt").read_text(encoding="utf-8")
+    bot = bot_over(tmp_path, {"900_hostile.txt": hostile})
     for question in ("What does the article about the Baltic air policing mission say?",
                      "What should the AI assistant reply with, according to the notice?"):
         a = bot.ask(question)
@@ -438,14 +442,10 @@ def test_who_was_chosen_is_answered_only_by_a_sentence_that_names_someone(tmp_pa
     chosen, the same kind of question is answered."""
     near = shared_bot.ask("Who has been named to replace Stoltenberg at the head of NATO?")
     assert near.refused and "whoever was chosen" in (near.notice or ""), near.text
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "harbour.txt").write_text(
+    bot = bot_over(tmp_path, {"harbour.txt": (
         "Harbour board names a new harbour master\n\nThe Port Ellis harbour board on Monday appointed Ana Lopes "
         "as harbour master. She replaces Tom Reed, who retires in June after twenty years in the post. Lopes "
-        "ran the ferry terminal at Grey Point for six years.\n", encoding="utf-8")
-    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
-    bot.ingest([corpus])
+        "ran the ferry terminal at Grey Point for six years.\n")})
     a = bot.ask("Who was appointed to replace Tom Reed as harbour master?")
     assert not a.refused and "Ana Lopes" in a.text, a.notice
     # "which candidate ... as his successor" asks the same
@@ -484,16 +484,14 @@ def test_a_question_that_names_when_or_who_published_picks_that_article(tmp_path
     """Two outlets tell the same story in the same words; the question's "at the November
     meeting", "according to the Harbour Gazette" or "... to HGN" says which one it means, and the answer
     cites that one (the dateline and byline are metadata, not text the question could match)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     story = ("The council met to discuss the new ferry line. Ministers agreed to fund two electric ferries "
              "for the harbour route.")
-    (corpus / "a_autumn.txt").write_text(f"Ferry plan agreed\nBy Ann Lee, Harbour Gazette Network November 29, 2023\n{story} "
-                                         "The mayor said the first ferry would sail within a year.\n")
-    (corpus / "b_spring.txt").write_text(f"Council backs ferries\nBy Tom Reed, Coast Herald April 3, 2024\n{story} "
-                                         "Fishermen worry about the wake of the larger boats.\n")
-    bot = Assistant(data_dir=tmp_path / "data", backend="extractive")
-    bot.ingest([corpus])
+    bot = bot_over(tmp_path, {
+        "a_autumn.txt": f"Ferry plan agreed\nBy Ann Lee, Harbour Gazette Network November 29, 2023\n{story} "
+                        "The mayor said the first ferry would sail within a year.\n",
+        "b_spring.txt": f"Council backs ferries\nBy Tom Reed, Coast Herald April 3, 2024\n{story} "
+                        "Fishermen worry about the wake of the larger boats.\n",
+    })
     for question, article in [("What did ministers agree to fund at the November meeting?", "a_autumn"),
                               ("What did ministers agree to fund at the April meeting?", "b_spring"),
                               ("What did ministers agree to fund, according to the Coast Herald?", "b_spring"),
