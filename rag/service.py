@@ -333,9 +333,11 @@ class Assistant:
         parts = question_parts(asked)
         if best >= self.settings.refusal_threshold or len(parts) < 2:
             return best
-        sentences = passage_sentences(passages)
-        vectors = self.pipeline.embedder.embed(parts)
-        return max([best, *(r[0].score for part, v in zip(parts, vectors) if (r := self._rank(part, v, sentences)))])
+        return max([best, *(r[0].score for r in self._rank_parts(parts, passage_sentences(passages)) if r)])
+
+    def _rank_parts(self, parts: list[str], sentences: list[PassageSentence]) -> list[list[RankedSentence]]:
+        """The sentences ranked against each part of a question (question_parts)."""
+        return [self._rank(part, v, sentences) for part, v in zip(parts, self.pipeline.embedder.embed(parts))]
 
     def _each_part_first(self, question: str, sentences: list[PassageSentence],
                          ranked: list[RankedSentence]) -> list[RankedSentence]:
@@ -348,8 +350,8 @@ class Assistant:
             return ranked
         by_key = {(r.sentence.passage, r.sentence.start): r for r in ranked}
         first = [ranked[0]]
-        for part, vector in zip(parts, self.pipeline.embedder.embed(parts)):
-            for r in self._rank(part, vector, sentences)[:PART_SENTENCES]:
+        for part_ranked in self._rank_parts(parts, sentences):
+            for r in part_ranked[:PART_SENTENCES]:
                 mine = by_key.get((r.sentence.passage, r.sentence.start))
                 if mine is not None and mine not in first:
                     first.append(mine)
@@ -364,9 +366,8 @@ class Assistant:
         if len(parts) < 2:
             windows = self._near_windows(passages, ranked, records)
             return names_apart(asked, [w for w, _ in windows], [lead for _, lead in windows])
-        sentences = passage_sentences(passages)
-        for part, vector in zip(parts, self.pipeline.embedder.embed(parts)):
-            windows = self._near_windows(passages, self._rank(part, vector, sentences), records)
+        for part, part_ranked in zip(parts, self._rank_parts(parts, passage_sentences(passages))):
+            windows = self._near_windows(passages, part_ranked, records)
             apart = names_apart(part, [w for w, _ in windows], [lead for _, lead in windows])
             if apart:
                 return apart
