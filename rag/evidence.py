@@ -817,6 +817,74 @@ _SPEAKER = re.compile(
 )
 
 
+def unquoted(question: str, people: set[str] | frozenset[str], quoted: set[str] | frozenset[str]) -> str | None:
+    """The person a question asks the words of ("What did Dmytro Kuleba say ...?") when the
+    articles know that person (`people`: their speakers and title holders) but report nothing
+    they said (`quoted`: quoted_people): they only name them ("talks with Foreign Minister
+    Dmytro Kuleba"). None otherwise.
+
+    >>> unquoted("What did Dmytro Kuleba say after the talks?", {"Kuleba", "Blinken"}, {"Blinken"})
+    'Kuleba'
+    >>> unquoted("What did Blinken tell Kuleba?", {"Kuleba", "Blinken"}, {"Blinken"}) is None
+    True
+    >>> unquoted("What did Cameron say?", {"Blinken"}, {"Blinken"}) is None  # left to the other rules
+    True
+    """
+    for m in _ASKED_SPEAKER.finditer(question):
+        if m.group(1):
+            name = m.group(1).split()[-1]
+            if name in people and name not in quoted:
+                return name
+    return None
+
+
+# the verbs that report someone's words, in any tense a news story uses
+_REPORTS = (r"(?:say|said|says|state[sd]?|told|tells?|add(?:s|ed)?|note[sd]?|urge[sd]?|warn(?:s|ed)?|stress(?:es|ed)?"
+            r"|affirm(?:s|ed)?|announce[sd]?|highlight(?:s|ed)?|underline[sd]?|explain(?:s|ed)?|argue[sd]?"
+            r"|insist(?:s|ed)?|suggest(?:s|ed)?|recall(?:s|ed)?|emphasi[sz]e[sd]?|call(?:s|ed)|pledge[sd]?"
+            r"|express(?:es|ed)|believe[sd]?|think|thinks|thought|claim(?:s|ed)?|describe[sd]?|acknowledge[sd]?"
+            r"|admit(?:s|ted)?|accuse[sd]?|caution(?:s|ed)?|promise[sd]?|vow(?:s|ed)?|declare[sd]?|assert(?:s|ed)?"
+            r"|remark(?:s|ed)?|reiterate[sd]?|concede[sd]?|indicate[sd]?|signall?(?:s|ed)?|pointed\s+out"
+            r"|welcome[sd]?|critici[sz]e[sd]?|dismiss(?:es|ed)?|reject(?:s|ed)?|aske?d?|asks|question(?:s|ed)"
+            r"|predict(?:s|ed)?|repl(?:y|ies|ied)|respond(?:s|ed)?|wrote|writes|tweet(?:s|ed)?|comment(?:s|ed)?"
+            r"|confirm(?:s|ed)?|den(?:y|ies|ied)|hope[sd]?|expect(?:s|ed)?|voice[sd]?|praise[sd]?|mention(?:s|ed)?"
+            r"|reveal(?:s|ed)?|estimate[sd]?|maintain(?:s|ed)?|observe[sd]?|agree[sd]?|spoke|speaks|speaking"
+            r"|described|recommend(?:s|ed)?|proposed?|proposes|floated|reckons?|feared|fears|doubts?|doubted)\b")
+_NAME_WORD = r"[A-Z][\w’'-]+"
+_QUOTED = re.compile(
+    # "Blinken said", "Blinken, the envoy, has warned", "said Stoltenberg", "said NATO chief Jens Stoltenberg"
+    rf"\b({_NAME_WORD})(?:,\s[^,]{{1,60}},)?\s(?:(?:has|had|have|also|later|then|again|once|would|will|further)\s){{0,2}}{_REPORTS}"
+    rf"|\b{_REPORTS}\s(?:[\w’'-]+\s){{0,4}}?({_NAME_WORD})\b(?!\s+[A-Z])"
+    # "according to Foreign Minister Tobias Billstrom", "in Blinken's words"
+    rf"|\b(?i:according\s+to)\s(?:[\w’'-]+\s){{0,4}}?({_NAME_WORD})\b(?!\s+[A-Z])"
+    rf"|\b({_NAME_WORD})['’]s\s+(?:remarks|comments|words|statement|view|views|speech|message|warning|reply|response)\b"
+)
+_PRONOUN_REPORTS = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s(?:(?:has|had|also|later|then|again|further)\s){{0,2}}{_REPORTS}")
+
+
+def quoted_people(article_text: str) -> set[str]:
+    """The surnames of those an article reports saying something: "Blinken said", "said
+    Stoltenberg", "according to Billstrom", "in Blinken's words", or a "he said" that means
+    them (person_meant). A person it only names ("talks with Foreign Minister Dmytro Kuleba")
+    is not among them.
+
+    >>> sorted(quoted_people("Minister Ana Diaz met Lee Park. She warned of cuts. Blinken, the envoy, said so. "
+    ...                      "Talks with Foreign Minister Dmytro Kuleba went on, according to Jens Stoltenberg."))
+    ['Blinken', 'Diaz', 'Stoltenberg']
+    """
+    said = [(m.start(), next(g for g in m.groups() if g)) for m in _QUOTED.finditer(article_text)]
+    said = [(at, n) for at, n in said if n not in _NOT_A_NAME and not _is_title(n) and not n.isupper()]
+    found = {n for _, n in said}
+    for m in _PRONOUN_REPORTS.finditer(article_text):
+        # "he said" is the last one quoted before it, else the last one named
+        before = [n for at, n in said if at < m.start()]
+        start = article_text.rfind(".", 0, m.start()) + 1
+        meant = before[-1] if before else person_meant(article_text[start:m.end()], article_text[:start])
+        if meant:
+            found.add(meant)
+    return found
+
+
 def roles_named(article_text: str) -> dict[str, set[str]]:
     """Who holds which role, from where the article gives it ("Mayor Daniel Okafor",
     "Foreign Minister Dmytro Kuleba"): surname -> roles, so a later "Okafor said" or "he
@@ -1233,6 +1301,7 @@ class ArticleFacts:
     lead: str
     lead_figures: frozenset[str]  # figures(lead)
     protagonist: str | None = None
+    quoted: frozenset[str] = frozenset()  # quoted_people(text)
 
 
 LEAD_CHARS = 300  # an article's lead (ArticleFacts): its first sentences (docs/NOTES.md, "Another domain")
@@ -1253,6 +1322,7 @@ def article_facts(text: str) -> ArticleFacts:
         text=text, roles=roles_named(text), speakers=frozenset(speakers(text)), proper=frozenset(proper_nouns([text])),
         lower=frozenset(re.findall(r"\b[a-z][\w’'-]+", text)), years=frozenset(re.findall(r"\b(?:19|20)\d\d\b", text)),
         lead=text[:LEAD_CHARS], lead_figures=frozenset(figures(text[:LEAD_CHARS])), protagonist=protagonist,
+        quoted=frozenset(quoted_people(text)),
     )  # fmt: skip
 
 

@@ -121,17 +121,39 @@ def rewrite_with_history(question: str, earlier: list[str], last_answer: str | N
     >>> rewrite_with_history("And Turkey?", ["Who supports Sweden joining NATO?"])
     'And Turkey? (about: Who supports Sweden joining NATO?)'
 
-    A "he" or "she" is often whom the last answer named, not the earlier question: it comes too.
+    A "he" or "she" is often whom the last answer named, not the earlier question: the names
+    it gives come too, and all it said when the follow-up also points at that ("think so?").
 
     >>> rewrite_with_history("What did he suggest?", ["Which minister was quoted?"], "Minister Boris Pistorius. [1]")
-    'What did he suggest? (about: Which minister was quoted? Minister Boris Pistorius.)'
+    'What did he suggest? (about: Which minister was quoted? Minister Boris Pistorius)'
+    >>> rewrite_with_history("Why does he think so?", ["Who spoke?"], "Stoltenberg, who said Russia is weaker. [1]")
+    'Why does he think so? (about: Who spoke? Stoltenberg, who said Russia is weaker.)'
     """
     if not earlier or not needs_context(question):
         return question
     about = earlier[-1]
     if last_answer and _PERSON_PRONOUN.search(question):
-        about += " " + MARKER.sub("", last_answer).strip()[:LAST_ANSWER_CHARS]
-    return f"{question} (about: {about})"
+        answer = MARKER.sub("", last_answer).strip()[:LAST_ANSWER_CHARS]
+        # "Who did he say Moscow is mortgaging its future to?" asks something new, and the
+        # last answer's words would draw the focus back to what it already said: only whom
+        # it names comes, unless the follow-up also points at what it said ("think so?")
+        about += " " + (answer if _POINTS_AT_ANSWER.search(question) else " ".join(_names(answer)))
+    return f"{question} (about: {about.strip()})"
+
+
+# "that / so / it": words that point at what the last answer said, not only at whom it named
+_POINTS_AT_ANSWER = re.compile(r"(?i)\b(?:that|this|these|those|it|so|there|else)\b")
+_CAPITALISED = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*\w")
+_NOT_NAMES = frozenset("He She It They We I You This That These Those The A An There Yes No".split())
+
+
+def _names(text: str) -> list[str]:
+    """The capitalised words of `text` that are names, in order, once each.
+
+    >>> _names("He said Russia lost; German Defense Minister Boris Pistorius agreed. Yes, Russia.")
+    ['Russia', 'German', 'Defense', 'Minister', 'Boris', 'Pistorius']
+    """
+    return list(dict.fromkeys(w for w in _CAPITALISED.findall(text) if w not in _NOT_NAMES))
 
 
 def absolute_dates(question: str, reference_year: int | None) -> str:

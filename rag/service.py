@@ -31,7 +31,7 @@ from rag.evidence import (
     figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
     only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
     reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
-    unmatched_names, window_people, with_following, without_source_pointer,
+    unmatched_names, unquoted, window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -317,6 +317,9 @@ class Assistant:
         owner = figure_of_another(asked, near, people)
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
+        silent = unquoted(asked, people, set().union(*(self._article(c.article_id, c.version).quoted for c in articles)))
+        if silent:
+            return f"The articles found name {silent} but report nothing {silent} said."
         # the names of what is asked meet in one sentence, not those of a premise it opens with
         # nor of the words that say which article to read ("according to the IRIA report on ...")
         apart = self._names_apart(asked, passages, ranked, records)

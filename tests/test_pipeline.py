@@ -455,6 +455,32 @@ def test_who_was_chosen_is_answered_only_by_a_sentence_that_names_someone(tmp_pa
     assert not a.refused and "Ana Lopes" in a.text, a.notice
 
 
+def test_what_someone_said_is_refused_when_the_articles_only_name_them(tmp_path, shared_bot):
+    """Kuleba is named in the NATO articles (talks with him, his attendance) but never
+    quoted: what he said is refused, not answered with what Blinken said to him. Where an
+    article reports his words, the same question is answered."""
+    near = shared_bot.ask("What did Dmytro Kuleba say after his separate talks with Blinken in Brussels?")
+    assert near.refused and "report nothing Kuleba said" in (near.notice or ""), near.text
+    bot = bot_over(tmp_path, {"talks.txt": (
+        "Ministers meet in Brussels\n\nU.S. Secretary of State Antony Blinken held separate talks with Ukrainian "
+        "Foreign Minister Dmytro Kuleba in Brussels on Tuesday. After the talks, Kuleba said Ukraine needed more "
+        "air defence systems before the winter. Blinken promised to raise the request with allies.\n")})
+    a = bot.ask("What did Kuleba say after the talks?")
+    assert not a.refused and "air defence" in a.text, a.notice
+
+
+def test_a_follow_up_with_he_and_words_of_its_own_is_read_without_the_last_answer(shared_bot):
+    """"Who did he say Moscow is mortgaging its future to?" after an answer about Russia's
+    losses: the last answer's words drew the focus back to the sentence it had quoted, and
+    the question was refused; only the names it gives come along now."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "What did Stoltenberg say about Russia's state at the November ministers' meeting?"},
+        {"role": "assistant", "content": "He said Russia is losing political influence in its near abroad, has "
+                                         "suffered more than 300,000 casualties and is under economic pressure. [1]"},
+        {"role": "user", "content": "Who did he say Moscow is mortgaging its future to?"}])
+    assert not a.refused and "Beijing" in a.text, (a.notice, a.text)
+
+
 def test_neighbouring_passages_come_back_as_one_context(shared_bot):
     """Chunks overlap: two neighbours retrieved for one question are one stretch of the
     article, shown once, at the place of the better one; every retrieved chunk is still in
