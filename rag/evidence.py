@@ -504,7 +504,8 @@ _WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since
                    r"(?:date|day|year|month|time)s?|by when|since when)\b"
                    rf"|{_WHAT_DAY}|\bscheduled\b")
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:[a-z]+ )?(?:percentage|share|number|amount|sum|figures?)"
-                       r"|what is the (?:number|amount|total|value|cost))\b")  # "What casualty figure ..."
+                       r"|what is the (?:number|amount|total|value|cost)"
+                       r"|(?:estimates?|tally|toll|(?:number|amount|count)\s+of))\b")  # "Stoltenberg estimate of ..."
 _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
     r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
@@ -619,9 +620,15 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     'an amount in euros'
     >>> lacks_answer_type("How many euros did Germany pledge?", ["Germany pledged €5 billion."]) is None
     True
+    >>> lacks_answer_type("Stoltenberg estimate of Ukrainian soldiers killed", ["The goal was 500 million euros a year."])
+    'a count of people'
+    >>> lacks_answer_type("How many troops died?", ["It cost $5bn.", "Some 300,000 troops died."]) is None
+    True
     """
     if _HOW_MANY.search(question) and not any(gives_count(s) for s in sentences):
         return "a number"
+    if _HOW_MANY.search(question) and _PEOPLE_COUNTED.search(question) and not any(gives_count(_MONEY.sub("", s)) for s in sentences):
+        return "a count of people"
     if _ON_WHAT_DATE.search(question) and not any(_CALENDAR_DATE.search(s) for s in sentences):
         return "a date"
     currency = _currency_asked(question)
@@ -630,6 +637,17 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     if lacks_person(question, sentences, people):
         return "the name of whoever was chosen"
     return None
+
+
+# a count of people is asked for ("how many soldiers were killed"), and a sum of money is no answer
+_PEOPLE_COUNTED = re.compile(r"(?i)\b(?:killed|dead|deaths?|died|casualt(?:y|ies)|wounded|injured|soldiers|troops|people"
+                             r"|refugees|victims|civilians|fatalities|lives|personnel|staff|workers|employees)\b")
+_MONEY = re.compile(
+    r"(?i)[$€£¥]\s?[\d.,]+(?:\s*(?:million|billion|trillion|bn|m|k)\b)?"
+    r"|\b[\d.,]+\s*(?:(?:million|billion|trillion|bn|m)\s+)?(?:euros?|dollars?|pounds?|yen|r[ou]bles?)\b"
+    r"|\b(?:tens|hundreds|thousands|millions|billions)\s+of\s+(?:(?:millions|billions)\s+of\s+)?(?:euros?|dollars?|pounds?)\b"
+    r"|\b[\d.]+\s*(?:%|per\s*cent\b)"
+)
 
 
 # "How many casualties has Ukraine('s army) suffered": the name whose figure is asked for,
@@ -666,6 +684,9 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     ...                   ["Enrico Bondi sued Morgan Stanley: 49 banks."], {"Bondi"})
     >>> figure_of_another("What casualty figure did he give for Ukrainian forces?", ["So Russia has 300,000 casualties."], set())
     'Ukrainian'
+    >>> figure_of_another("What casualty figure did he give for Ukrainian forces?",
+    ...                   ["So Russia has 300,000 casualties.", "The goal was 500 million euros a year."], set())
+    'Ukrainian'
     """
     m = _FIGURE_OWNER.search(question) or _FIGURE_FOR.search(question)
     if not m:
@@ -673,7 +694,9 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     owner, after = m.group(1).strip(), m.group(2)
     if owner.split()[-1] in people or any(w in people for w in re.findall(r"[A-Z][\w'’-]+", after)):
         return None
-    numbered = [s for s in sentences if gives_count(s)]
+    # a sum of money is no count of the soldiers or people asked about
+    counts_people = bool(_PEOPLE_COUNTED.search(question))
+    numbered = [s for s in sentences if gives_count(_MONEY.sub("", s) if counts_people else s)]
     if not numbered:
         return None
     for s in numbered:

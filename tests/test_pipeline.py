@@ -469,6 +469,18 @@ def test_what_someone_said_is_refused_when_the_articles_only_name_them(tmp_path,
     assert not a.refused and "air defence" in a.text, a.notice
 
 
+def test_a_count_of_people_is_not_answered_with_a_sum_of_money(shared_bot):
+    """The articles give Russia's casualties and sums of aid, never Ukraine's dead: a terse
+    "estimate of ... soldiers killed" met only sentences about euros and dollars, and was
+    answered with them."""
+    for q in ("Stoltenberg estimate of Ukrainian soldiers killed",
+              "What casualty figure did Stoltenberg give for Ukrainian forces during the Brussels ministerial?"):
+        a = shared_bot.ask(q)
+        assert a.refused, (q, a.text)
+    a = shared_bot.ask("How many casualties has Russia incurred, according to Stoltenberg?")
+    assert not a.refused and "300,000" in a.text, a.notice
+
+
 def test_a_follow_up_with_he_and_words_of_its_own_is_read_without_the_last_answer(shared_bot):
     """"Who did he say Moscow is mortgaging its future to?" after an answer about Russia's
     losses: the last answer's words drew the focus back to the sentence it had quoted, and
