@@ -43,7 +43,7 @@ from vectorstore.base import ArticleRecord, Where
 
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
-POINTED_ARTICLE_BONUS = 0.06  # for the article a question names by date or publisher (docs/NOTES.md)
+POINTED_ARTICLE_BONUS = 0.15  # for the article a question names by date or publisher (docs/NOTES.md)
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 PART_SENTENCES = 2  # each part's best sentences that a model reads first (_each_part_first)
 MANY_NAMES = 5  # ... unless the question names this many apart: then it asks about several things (docs/NOTES.md)

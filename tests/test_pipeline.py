@@ -469,6 +469,14 @@ def test_what_someone_said_is_refused_when_the_articles_only_name_them(tmp_path,
     assert not a.refused and "air defence" in a.text, a.notice
 
 
+def test_the_article_a_question_names_by_publisher_is_the_one_quoted(shared_bot):
+    """Two articles date the invasion, one "in February of the previous year", the other
+    "in February 2022"; asked for the IRIA article's account, the answer quotes IRIA's."""
+    a = shared_bot.ask("when did russias full scale invasion start, according to the IRIA article")
+    assert not a.refused and "February 2022" in a.text, a.text
+    assert {c.article_id for c in a.citations} == {"002_fc072bcf967fd6d4"}
+
+
 def test_a_count_of_people_is_not_answered_with_a_sum_of_money(shared_bot):
     """The articles give Russia's casualties and sums of aid, never Ukraine's dead: a terse
     "estimate of ... soldiers killed" met only sentences about euros and dollars, and was
