@@ -636,7 +636,36 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
         return f"an amount in {currency}s"
     if lacks_person(question, sentences, people):
         return "the name of whoever was chosen"
+    if _WHERE.search(question) and not any(_gives_place(question, s, people) for s in sentences):
+        return "a place"
     return None
+
+
+# "Where is the centre located?", "In which country did it open?": asks for a place
+_WHERE = re.compile(r"(?i)^\s*(?:where\s+(?:is|was|are|were|did|does|will|has|had)\b"
+                    r"|in\s+(?:which|what)\s+(?:country|city|town|capital|region)\b)")
+_PLACE_NOUN = re.compile(r"(?i)\b(?:capital|city|town|country|region|sea|border|front|abroad)\b")
+_CLAUSE_CUT = re.compile(r",|;|:|\s[-–—]\s|\band\b")
+
+
+def _gives_place(question: str, sentence: str, people: set[str] | frozenset[str]) -> bool:
+    """Does the clause of `sentence` that says most of what the question asks name a place:
+    a name the question does not hold (not a person), or a word like "capital" or "sea"?
+    "..., a training center for Ukrainian pilots had opened, and ..." names none, though
+    the sentence names four countries.
+
+    >>> q = "In which country did the training centre for pilots open?"
+    >>> _gives_place(q, "Germany pledged aid, a training center for pilots had opened, and Finland helped.", set())
+    False
+    >>> _gives_place(q, "A training center for pilots opened in Romania.", set())
+    True
+    """
+    asked = content_terms(question)
+    clauses = [c for c in _CLAUSE_CUT.split(sentence) if c.strip()]
+    best = max(clauses, key=lambda c: len(content_terms(c) & asked))
+    named = [w for w in re.findall(r"(?<![\w'’])[A-Z][\w'’-]+", best)
+             if w.lower() not in question.lower() and w not in people and w not in _NOT_A_NAME and not _is_title(w)]
+    return bool(named or _PLACE_NOUN.search(best))
 
 
 # a count of people is asked for ("how many soldiers were killed"), and a sum of money is no answer

@@ -477,6 +477,16 @@ def test_the_article_a_question_names_by_publisher_is_the_one_quoted(shared_bot)
     assert {c.article_id for c in a.citations} == {"002_fc072bcf967fd6d4"}
 
 
+def test_where_is_answered_only_by_a_clause_that_names_a_place(shared_bot):
+    """One article says a training centre for Ukrainian pilots "had opened", in a clause
+    beside four country names, never where: asked where, the answer is a refusal. Where the
+    clause names the place, it is answered."""
+    a = shared_bot.ask("In which country did the new training centre for Ukrainian pilots open?")
+    assert a.refused and "a place" in (a.notice or ""), a.text
+    a = shared_bot.ask("Where are alliance leaders planning to hold the inaugural NATO-Ukraine Council session?")
+    assert not a.refused and "Lithuanian capital" in a.text, a.notice
+
+
 def test_a_count_of_people_is_not_answered_with_a_sum_of_money(shared_bot):
     """The articles give Russia's casualties and sums of aid, never Ukraine's dead: a terse
     "estimate of ... soldiers killed" met only sentences about euros and dollars, and was
