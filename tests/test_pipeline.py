@@ -30,6 +30,18 @@ def bot_over(tmp_path: Path, articles: dict[str, str]) -> Assistant:
     return bot
 
 
+def refused_here_answered_there(seeds: Assistant, near: tuple[str, str], other: Assistant,
+                                asked: tuple[str, str]) -> Assistant:
+    """A near miss over the seed articles is refused (`near`: the question, words of the
+    refusal's notice), and the same kind of question over `other`'s articles, which do say
+    it, is answered (`asked`: the question, words of the answer). Returns `other`."""
+    a = seeds.ask(near[0])
+    assert a.refused and near[1] in (a.notice or ""), a.text
+    a = other.ask(asked[0])
+    assert not a.refused and asked[1] in a.text, (a.notice, a.text)
+    return other
+
+
 class CountingEmbedder:
     """Wraps the real embedder to count how many texts it is asked to embed."""
 
@@ -440,14 +452,13 @@ def test_who_was_chosen_is_answered_only_by_a_sentence_that_names_someone(tmp_pa
     """NATO's articles say Stoltenberg will step down, never who follows him: the question is
     refused (it was answered with what Stoltenberg said). Where an article names the person
     chosen, the same kind of question is answered."""
-    near = shared_bot.ask("Who has been named to replace Stoltenberg at the head of NATO?")
-    assert near.refused and "whoever was chosen" in (near.notice or ""), near.text
-    bot = bot_over(tmp_path, {"harbour.txt": (
-        "Harbour board names a new harbour master\n\nThe Port Ellis harbour board on Monday appointed Ana Lopes "
-        "as harbour master. She replaces Tom Reed, who retires in June after twenty years in the post. Lopes "
-        "ran the ferry terminal at Grey Point for six years.\n")})
-    a = bot.ask("Who was appointed to replace Tom Reed as harbour master?")
-    assert not a.refused and "Ana Lopes" in a.text, a.notice
+    bot = refused_here_answered_there(
+        shared_bot, ("Who has been named to replace Stoltenberg at the head of NATO?", "whoever was chosen"),
+        bot_over(tmp_path, {"harbour.txt": (
+            "Harbour board names a new harbour master\n\nThe Port Ellis harbour board on Monday appointed Ana Lopes "
+            "as harbour master. She replaces Tom Reed, who retires in June after twenty years in the post. Lopes "
+            "ran the ferry terminal at Grey Point for six years.\n")}),
+        ("Who was appointed to replace Tom Reed as harbour master?", "Ana Lopes"))
     # "which candidate ... as his successor" asks the same
     near = shared_bot.ask("Which candidate did Stoltenberg name as his successor at NATO?")
     assert near.refused and "whoever was chosen" in (near.notice or ""), near.text
@@ -459,14 +470,14 @@ def test_what_someone_said_is_refused_when_the_articles_only_name_them(tmp_path,
     """Kuleba is named in the NATO articles (talks with him, his attendance) but never
     quoted: what he said is refused, not answered with what Blinken said to him. Where an
     article reports his words, the same question is answered."""
-    near = shared_bot.ask("What did Dmytro Kuleba say after his separate talks with Blinken in Brussels?")
-    assert near.refused and "report nothing Kuleba said" in (near.notice or ""), near.text
-    bot = bot_over(tmp_path, {"talks.txt": (
-        "Ministers meet in Brussels\n\nU.S. Secretary of State Antony Blinken held separate talks with Ukrainian "
-        "Foreign Minister Dmytro Kuleba in Brussels on Tuesday. After the talks, Kuleba said Ukraine needed more "
-        "air defence systems before the winter. Blinken promised to raise the request with allies.\n")})
-    a = bot.ask("What did Kuleba say after the talks?")
-    assert not a.refused and "air defence" in a.text, a.notice
+    refused_here_answered_there(
+        shared_bot, ("What did Dmytro Kuleba say after his separate talks with Blinken in Brussels?",
+                     "report nothing Kuleba said"),
+        bot_over(tmp_path, {"talks.txt": (
+            "Ministers meet in Brussels\n\nU.S. Secretary of State Antony Blinken held separate talks with Ukrainian "
+            "Foreign Minister Dmytro Kuleba in Brussels on Tuesday. After the talks, Kuleba said Ukraine needed more "
+            "air defence systems before the winter. Blinken promised to raise the request with allies.\n")}),
+        ("What did Kuleba say after the talks?", "air defence"))
 
 
 def test_the_article_a_question_names_by_publisher_is_the_one_quoted(shared_bot):
