@@ -497,7 +497,8 @@ def initials(byline: str) -> set[str]:
     return out | set(re.findall(r"\b[A-Z]{2,}\b", byline))
 
 
-_WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b"  # "On what day ...": asks for a day, not a year
+# "On what day ...", "Give me the date when ...": asks for a day, not a year
+_WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b|\bthe\s+(?:exact\s+)?date\s+(?:when|on\s+which|that)\b"
 _ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
 # "When ...", and "According to the IRIA report, when ..." / "the summit - when is it?"
 _WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since|until)\s+)?(?:what|which) "
@@ -614,6 +615,8 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     'a date'
     >>> lacks_answer_type("On what day did he speak?", ["He spoke on April 3 in Brussels."]) is None
     True
+    >>> lacks_answer_type("Give me the date when parliament approved it.", ["Parliament would decide soon."])
+    'a date'
     >>> lacks_answer_type("How much money did Germany pledge?", ["Germany held back the pledge made in 2014."])
     'a number'
     >>> lacks_answer_type("How many euros did Germany pledge?", ["The U.S. gave $77 billion."])
@@ -852,7 +855,7 @@ def names_apart(question: str, windows: list[str], leads: list[str] | None = Non
 # "What did Sara Lind say", "according to Stoltenberg": the person whose words are asked for
 _ASKED_SPEAKER = re.compile(
     r"\b(?:did|does|do|has|have|had|would|will)\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+"
-    r"(?:say|tell|think|believe|claim|argue|warn|mean|call|want|describe|see|expect|predict|suggest|admit|insist)\b"
+    r"(?:(?:himself|herself|themselves|personally|actually|really|ever|also)\s+)?(?:say|tell|think|believe|claim|argue|warn|mean|call|want|describe|see|expect|predict|suggest|admit|insist)\b"
     r"|\baccording to\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)"
 )
 
@@ -876,6 +879,8 @@ def unquoted(question: str, people: set[str] | frozenset[str], quoted: set[str] 
     Dmytro Kuleba"). None otherwise.
 
     >>> unquoted("What did Dmytro Kuleba say after the talks?", {"Kuleba", "Blinken"}, {"Blinken"})
+    'Kuleba'
+    >>> unquoted("What did Kuleba himself say at the meeting?", {"Kuleba", "Blinken"}, {"Blinken"})
     'Kuleba'
     >>> unquoted("What did Blinken tell Kuleba?", {"Kuleba", "Blinken"}, {"Blinken"}) is None
     True
