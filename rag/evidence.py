@@ -665,6 +665,8 @@ def _gives_place(question: str, sentence: str, people: set[str] | frozenset[str]
     """
     asked = content_terms(question)
     clauses = [c for c in _CLAUSE_CUT.split(sentence) if c.strip()]
+    if not clauses:
+        return False
     best = max(clauses, key=lambda c: len(content_terms(c) & asked))
     named = [w for w in re.findall(r"(?<![\w'’])[A-Z][\w'’-]+", best)
              if w.lower() not in question.lower() and w not in people and w not in _NOT_A_NAME and not _is_title(w)]
