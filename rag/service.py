@@ -317,7 +317,8 @@ class Assistant:
         owner = figure_of_another(asked, near, people)
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
-        silent = unquoted(asked, people, set().union(*(self._article(c.article_id, c.version).quoted for c in articles)))
+        quoted = set().union(*(self._article(c.article_id, c.version).quoted for c in articles))
+        silent = unquoted(asked, people, quoted)
         if silent:
             return f"The articles found name {silent} but report nothing {silent} said."
         # the names of what is asked meet in one sentence, not those of a premise it opens with
