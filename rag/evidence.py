@@ -532,12 +532,20 @@ def question_parts(question: str) -> list[str]:
     ['Which summit did NATO plan?', 'on what dates?']
     >>> question_parts("Who met in Brussels and Vilnius?")
     ['Who met in Brussels and Vilnius?']
+
+    The person whose words the first part asks for is the "he" or "she" of the second.
+
+    >>> question_parts("What did Antony Blinken say of Kyiv, and what did he say of the summit?")[1]
+    'what did Antony Blinken say of the summit?'
     """
     m = _NEXT_PART.search(question)
     if not m:
         return [question]
-    second = question[m.end():].strip()
-    return [f"{question[: m.start()].strip()}?", second if second.endswith("?") else f"{second}?"]
+    first, second = question[: m.start()].strip(), question[m.end():].strip()
+    speaker = _ASKED_SPEAKER.search(first)
+    if speaker:
+        second = re.sub(r"\b(?:he|she)\b", speaker.group(1) or speaker.group(2), second, count=1)
+    return [f"{first}?", second if second.endswith("?") else f"{second}?"]
 
 
 def asks_for_a_kind(question: str) -> bool:
@@ -627,6 +635,10 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     'a count of people'
     >>> lacks_answer_type("How many troops died?", ["It cost $5bn.", "Some 300,000 troops died."]) is None
     True
+    >>> lacks_answer_type("How many years will the package run?", ["A multi-year package worth $5 billion."])
+    'a number of years'
+    >>> lacks_answer_type("How many years will it run?", ["It runs for four years."]) is None
+    True
     """
     counts = _HOW_MANY.search(question)
     if counts and not any(gives_count(s) for s in sentences):
@@ -635,6 +647,9 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
         return "a count of people"
     if _ON_WHAT_DATE.search(question) and not any(_CALENDAR_DATE.search(s) for s in sentences):
         return "a date"
+    unit = _HOW_MANY_UNITS.search(question)
+    if unit and not any(re.search(rf"(?i)\b{_COUNT_WORD}[\s-]+{unit.group(1)}s?\b", s) for s in sentences):
+        return f"a number of {unit.group(1)}s"
     currency = _currency_asked(question)
     if currency and not any(re.search(_CURRENCIES[currency], s) for s in sentences):
         return f"an amount in {currency}s"
@@ -644,6 +659,10 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
         return "a place"
     return None
 
+
+# "How many years will it run?" is answered by "four years" or "a 10-year plan", not by "multi-year"
+_HOW_MANY_UNITS = re.compile(r"(?i)\bhow\s+many\s+(year|month|week|day|hour)s?\b")
+_COUNT_WORD = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)"
 
 # "Where is the centre located?", "In which country did it open?": asks for a place
 _WHERE = re.compile(r"(?i)^\s*(?:where\s+(?:is|was|are|were|did|does|will|has|had)\b"
@@ -1215,6 +1234,8 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
 
     >>> unmatched_names("He spoke in NATO. What would that make it?", "He spoke in NATO.")
     []
+    >>> unmatched_names("What did he NOT want to discuss in the US?", "He would not discuss it in Brussels.")
+    ['US']
     >>> unmatched_names("How much has the United States given?", "The U.S. has given $77 billion.")
     []
     """
@@ -1229,7 +1250,8 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
         word = m.group(0).replace("’", "'").removesuffix("'s").rstrip(".,")
         low = word.lower()
         first = _OPENS_A_SENTENCE.search(head[: m.start()]) is not None
-        small = low in _STOPWORDS and not word.isupper()  # "What", not "US"
+        # "What", not "US"; but "NOT" or "ONLY" in capitals is a small word said loudly
+        small = low in _STOPWORDS and (not word.isupper() or len(word) > 2 and low not in _ALIASES)
         if first or small or low in _NOT_NAMES or not word or (low.isdigit() and len(low) < 2):
             continue
         if shouted and not low[0].isdigit():
@@ -1503,3 +1525,22 @@ def only_restates(question: str, claims: list[str]) -> bool:
         return False
     asked = content_terms(question)
     return all(not (content_terms(c) - asked) for c in claims)
+
+
+def leaves_unsaid(part: str, sentence: str, claims: list[str], share: float = 0.5) -> bool:
+    """Does an answer (its `claims`) leave out what `sentence` says in answer to one part of a
+    two-part question? It does when it holds fewer than `share` of the words the sentence
+    adds to the part: "Kyiv did not receive the invitation" says nothing of "Ukrainian officials
+    hope the Washington meeting will bring a more definite signal".
+
+    >>> part = "What do Ukrainian officials expect from the Washington meeting?"
+    >>> hope = "Ukrainian officials hope the Washington meeting, on July 9-11, will bring a more definite signal."
+    >>> leaves_unsaid(part, hope, ["Kyiv did not receive an invitation at Vilnius."])
+    True
+    >>> leaves_unsaid(part, hope, ["They hope for a more definite signal in July."])
+    False
+    """
+    new = content_terms(sentence) - content_terms(part)
+    said = frozenset().union(*(content_terms(c) for c in claims))
+    return bool(new) and len(new & said) < share * len(new)
+

@@ -22,13 +22,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, verify_citations
-from rag.compose import Composer, ExtractiveComposer, RankedSentence
+from rag.compose import Composer, ExtractiveComposer, RankedSentence, closed_quotes
 from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies, figure_of_another,
-    figures_not_in, initials, joined_passages, lacks_answer_type, names_apart, names_not_in, names_someone_else,
+    figures_not_in, initials, joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else,
     only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
     reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
     unmatched_names, unquoted, window_people, with_following, without_source_pointer,
@@ -200,11 +200,16 @@ class Assistant:
             notice = ("The model's answer only restated the question" if restated else
                       "The model's answer was not supported by the articles") + "; showing the passages' own words."
             composer = ExtractiveComposer()
-            extract = "".join(composer.compose(question, passages, ranked))
-            verified = self._verify(extract, passages, sentences, sentence_vectors)
+            draft = "".join(composer.compose(question, passages, ranked))
+            verified = self._verify(draft, passages, sentences, sentence_vectors)
         if not verified.citations:
             yield finish(REFUSAL_TEXT, None, composer.name, notice)
             return
+        unsaid = self._parts_left_unsaid(question, passages, sentences, verified)
+        if unsaid:  # a two-part question answered in one part: the other's best sentence, quoted
+            addition = " ".join(f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]" for r in unsaid)
+            yield " " + addition
+            verified = self._verify(f"{draft} {addition}", passages, sentences, sentence_vectors)
         yield finish(verified.text, verified, composer.name, notice)
 
     def evidence(self, question: str, *, top_k: int | None = None, where: Where | None = None) -> Evidence:
@@ -342,6 +347,31 @@ class Assistant:
     def _rank_parts(self, parts: list[str], sentences: list[PassageSentence]) -> list[list[RankedSentence]]:
         """The sentences ranked against each part of a question (question_parts)."""
         return [self._rank(part, v, sentences) for part, v in zip(parts, self.pipeline.embedder.embed(parts))]
+
+    def _parts_left_unsaid(self, question: str, passages: list[ScoredChunk], sentences: list[PassageSentence],
+                           verified: Verified) -> list[RankedSentence]:
+        """For a question in two parts, the best sentence of the second part when the answer
+        leaves it unsaid (leaves_unsaid) and it answers that part as closely as a question
+        must be answered at all (refusal_threshold). Answers often hold the first part alone
+        ("What did Kyiv get at Vilnius, and what do officials expect from Washington?"): the
+        sentences that answer the whole question best are mostly the first part's."""
+        parts = question_parts(asked_part(question))
+        if len(parts) < 2:
+            return []
+        said = [s.text for s in verified.sentences if s.supported]
+        quoted = [(c.article_id, c.quote_start, c.quote_end) for c in verified.citations]
+        unsaid: list[RankedSentence] = []
+        for part, part_ranked in zip(parts[1:], self._rank_parts(parts[1:], sentences)):
+            part_ranked = with_article_prior(part_ranked, passages, ARTICLE_PRIOR)
+            best = part_ranked[0] if part_ranked else None
+            if not best or best.score < self.settings.refusal_threshold:
+                continue
+            article, s = passages[best.sentence.passage].chunk.article_id, best.sentence
+            if any(a == article and start <= s.start and s.end <= end for a, start, end in quoted):
+                continue  # the answer cites it, in its own words
+            if leaves_unsaid(part, s.text, said + [r.sentence.text for r in unsaid]):
+                unsaid.append(best)
+        return unsaid
 
     def _each_part_first(self, question: str, sentences: list[PassageSentence],
                          ranked: list[RankedSentence]) -> list[RankedSentence]:
