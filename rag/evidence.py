@@ -518,7 +518,9 @@ ANSWER_TYPE_BONUS, CALENDAR_DATE_BONUS = 0.06, 0.09
 
 _PART_OPENER = r"(?:what|why|how|who|where|when|which|whose|is|are|does|did|do|will)\b"
 _ANOTHER_PART = re.compile(rf"(?i)\band\s+{_PART_OPENER}")
-_NEXT_PART = re.compile(rf"(?i),\s*and\s+(?=(?:(?:on|in|at|by|for|from|to|with|since|until)\s+)?{_PART_OPENER})")  # "..., and (on) what ..."
+_NEXT_PART = re.compile(  # "..., and (on) what ...", "..., and besides Turkey, which ..."
+    rf"(?i),\s*and\s+(?=(?:(?:besides|apart\s+from|aside\s+from|other\s+than|beyond)\s+[^,?]{{1,40}},\s*)?"
+    rf"(?:(?:on|in|at|by|for|from|to|with|since|until)\s+)?{_PART_OPENER})")
 
 
 def question_parts(question: str) -> list[str]:
@@ -530,6 +532,8 @@ def question_parts(question: str) -> list[str]:
     ['What fears did he recall?', 'how did things turn out?']
     >>> question_parts("Which summit did NATO plan, and on what dates?")
     ['Which summit did NATO plan?', 'on what dates?']
+    >>> question_parts("Who relayed it, and besides Turkey, which ally was watched?")
+    ['Who relayed it?', 'besides Turkey, which ally was watched?']
     >>> question_parts("Who met in Brussels and Vilnius?")
     ['Who met in Brussels and Vilnius?']
 
