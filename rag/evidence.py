@@ -407,11 +407,16 @@ def bounds(text: str) -> set[tuple[str, int]]:
 
 # "..., according to the early-2024 account?": words that point at an article, not at what
 # it says (see without_source_pointer)
+_ARTICLE_NOUN = r"(?:account|article|report|story|piece|coverage|write-?up|preview|overview|round-?up|explainer|dispatch)"
 _SOURCE_POINTER = re.compile(
-    r"(?i)(?:,\s*|\s+)(?:according\s+to|in|from|as\s+(?:told|reported|described)\s+in)\s+(?:the|that|this)\s+"
-    r"(?:[\w’'-]+\s+){0,3}?(?:account|article|report|story|piece|coverage|write-?up)\b(?:\s+(?:of|from|on|by|in)\s+[^,;?!.]*)?"
+    r"(?i)(?:,\s*|\s+)(?:according\s+to|in|from|per|as\s+(?:told|reported|described)\s+in)\s+(?:the|that|this)\s+"
+    rf"(?:[\w’'-]+\s+){{0,3}}?{_ARTICLE_NOUN}\b(?:\s+(?:of|from|on|by|in)\s+[^,;?!.]*)?"
     r"(?=\s*[,;?!.]|$)"
 )
+# "the NATO-briefings piece", "the early-2024 overview" anywhere in the question: an article
+# named by a word with a capital or a digit
+_NAMED_ARTICLE = re.compile(rf"\b(?:[Tt]he|[Tt]hat|[Tt]his)\s+(?=(?:[\w’'-]+\s+){{0,2}}?[\w’'-]*[A-Z0-9])"
+                            rf"(?:[\w’'-]+\s+){{1,3}}?{_ARTICLE_NOUN}\b")
 
 
 def without_source_pointer(question: str) -> str:
@@ -429,8 +434,12 @@ def without_source_pointer(question: str) -> str:
     'What did Stoltenberg say?'
     >>> without_source_pointer("What did Stoltenberg say in his report to the ministers?")
     'What did Stoltenberg say in his report to the ministers?'
+    >>> without_source_pointer("How do the NATO-briefings piece and the IRIA report each put Russia's ties with China?")
+    "How do the article and the article each put Russia's ties with China?"
+    >>> without_source_pointer("when did the invasion start per the iria piece")
+    'when did the invasion start'
     """
-    stripped = _SOURCE_POINTER.sub("", question).strip()
+    stripped = _NAMED_ARTICLE.sub("the article", _SOURCE_POINTER.sub("", question)).strip()
     return stripped if content_terms(stripped) else question
 
 
@@ -454,8 +463,8 @@ def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]],
     (['a'], ['b'])
     >>> pointed_articles("What happened in November 2024?", arts, ""), pointed_articles("What did NATO say?", arts, "NATO")
     (set(), set())
-    >>> pointed_articles("What did the AFP report say?", arts, "")
-    {'c'}
+    >>> pointed_articles("What did the AFP report say?", arts, ""), pointed_articles("when was it per the iria piece", arts, "")
+    ({'c'}, {'a'})
     >>> pointed_articles("Who pledged aid in early 2024?", arts, "", {"c": "In early 2024, NATO met.", "a": "NATO met."})
     {'c'}
     """
@@ -478,6 +487,8 @@ def pointed_articles(question: str, articles: dict[str, tuple[str | None, str]],
             continue
         out |= {aid for aid, (_, byline) in articles.items()
                 if re.search(rf"(?i)\b{re.escape(name)}\b", byline) or (name.isupper() and name in initials(byline))}
+    for word in set(re.findall(r"\b[a-z]{3,}\b", question)) - _STOPWORDS:  # "per the iria piece": an acronym typed small
+        out |= {aid for aid, (_, byline) in articles.items() if word.upper() in initials(byline)}
     return out
 
 
@@ -503,7 +514,7 @@ _ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
 # "When ...", and "According to the IRIA report, when ..." / "the summit - when is it?"
 _WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since|until)\s+)?(?:what|which) "
                    r"(?:date|day|year|month|time)s?|by when|since when)\b"
-                   rf"|{_WHAT_DAY}|\bscheduled\b")
+                   rf"|{_WHAT_DAY}|\bscheduled\b|\b(?:dates?|when)\s*\??\s*$")  # "... summit dates?", "sweden nato when"
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:[a-z]+ )?(?:percentage|share|number|amount|sum|figures?)"
                        r"|what is the (?:number|amount|total|value|cost)"
                        r"|(?:estimates?|tally|toll|(?:number|amount|count)\s+of))\b")  # "Stoltenberg estimate of ..."
@@ -521,6 +532,21 @@ _ANOTHER_PART = re.compile(rf"(?i)\band\s+{_PART_OPENER}")
 _NEXT_PART = re.compile(  # "..., and (on) what ...", "..., and besides Turkey, which ..."
     rf"(?i),\s*and\s+(?=(?:(?:besides|apart\s+from|aside\s+from|other\s+than|beyond)\s+[^,?]{{1,40}},\s*)?"
     rf"(?:(?:on|in|at|by|for|from|to|with|since|until)\s+)?{_PART_OPENER})")
+
+
+# "How does what he said in November compare with April?": each side has its own passage
+_COMPARES = re.compile(r"(?i)\b(?:compar(?:e[sd]?|ing|ison)|contrast|differ(?:s|ed|ences?)?|versus|vs\.?"
+                       r"|changed?\s+between|each)\b")
+
+
+def compares(question: str) -> bool:
+    """Does the question ask how two things compare? Then the names of both sides need not
+    meet in one sentence (refusal rule 5).
+
+    >>> compares("How does what Blinken said in 2023 compare with April 2024?"), compares("What did Blinken say?")
+    (True, False)
+    """
+    return bool(_COMPARES.search(question))
 
 
 def question_parts(question: str) -> list[str]:
@@ -567,6 +593,8 @@ def asks_for_a_kind(question: str) -> bool:
     >>> asks_for_a_kind("What casualty figure did he give?"), asks_for_a_kind("What did he say?")
     (True, False)
     >>> asks_for_a_kind("According to the report, when did it start?"), asks_for_a_kind("what dates is the summit")
+    (True, True)
+    >>> asks_for_a_kind("washington summit dates?"), asks_for_a_kind("sweden nato when")
     (True, True)
     """
     return bool((_WHEN.search(question) or _HOW_MANY.search(question)) and not _ANOTHER_PART.search(question))

@@ -27,7 +27,7 @@ from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, St
 from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, denies, figure_of_another,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, compares, denies, figure_of_another,
     figures_not_in, initials, joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else,
     only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
     reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
@@ -44,6 +44,7 @@ from vectorstore.base import ArticleRecord, Where
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
 ARTICLE_PRIOR = 0.06  # tuned on corpus/eval/dev.jsonl (docs/NOTES.md)
 POINTED_ARTICLE_BONUS = 0.15  # for the article a question names by date or publisher (docs/NOTES.md)
+POINTED_PASSAGES = 3  # passages searched in an article the question names by publisher when fusion found none
 NAMES_SENTENCES, NAMES_MARGIN = 5, 0.1  # the sentences one of which must name all the question names (names_apart)
 PART_SENTENCES = 2  # each part's best sentences that a model reads first (_each_part_first)
 MANY_NAMES = 5  # ... unless the question names this many apart: then it asks about several things (docs/NOTES.md)
@@ -205,8 +206,9 @@ class Assistant:
         if not verified.citations:
             yield finish(REFUSAL_TEXT, None, composer.name, notice)
             return
-        unsaid = self._parts_left_unsaid(question, passages, sentences, verified)
-        if unsaid:  # a two-part question answered in one part: the other's best sentence, quoted
+        unsaid = self._parts_left_unsaid(question, passages, sentences, verified) + self._sides_left_unsaid(
+            question, passages, ranked, verified)
+        if unsaid:  # a part or a side of the question left unanswered: its best sentence, quoted
             addition = " ".join(f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]" for r in unsaid)
             yield " " + addition
             verified = self._verify(f"{draft} {addition}", passages, sentences, sentence_vectors)
@@ -234,7 +236,17 @@ class Assistant:
         question = truecased(question, [c.chunk.text for c in candidates])  # the embedder reads no case
         focus = asked_part(question)  # sentences are scored against what is asked
         focus_vector = query_vector if focus == question else p.embedder.embed([focus])[0]
-        passages = rerank_passages(candidates, self._rank(focus, focus_vector, passage_sentences(candidates)), k)
+        # the article a question names by its publisher is searched even when fusion missed it,
+        # and it keeps its bonus while the passages are chosen
+        where = where or Where()
+        unseen = self._published_by(question, candidates) - {c.chunk.article_id for c in candidates}
+        unseen &= set(where.articles) if where.articles is not None else unseen
+        if unseen:
+            within = replace(where, articles=tuple(sorted(unseen)))
+            candidates += p.retriever.retrieve(question, query_vector, top_k=POINTED_PASSAGES, where=within)
+        bonus = dict.fromkeys(self._pointed(question, candidates), POINTED_ARTICLE_BONUS)
+        ranked = with_bonus(self._rank(focus, focus_vector, passage_sentences(candidates)), candidates, bonus)
+        passages = rerank_passages(candidates, ranked, k)
         sentences = passage_sentences(passages)
         ranked = self._rank(focus, focus_vector, sentences)
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
@@ -268,6 +280,13 @@ class Assistant:
             span = " ".join(x for x in (where.since and f"from {where.since}", where.until and f"until {where.until}") if x)
             return f"No article {'of those chosen ' if where.articles else ''}is dated {span}: widen the dates or drop them."
         return None
+
+    def _published_by(self, question: str, candidates: list[ScoredChunk]) -> set[str]:
+        """The indexed articles whose publisher or author the question names ("per the IRIA
+        piece"), found or not among the candidates (whose text must not hold the name)."""
+        records = self.pipeline.retriever.snapshot().articles
+        bylines = {aid: (None, _byline(records, aid)) for aid in records}
+        return pointed_articles(question, bylines, " ".join(c.chunk.text for c in candidates))
 
     def _pointed(self, question: str, passages: list[ScoredChunk]) -> set[str]:
         """The retrieved articles the question names by date or publisher ("at the November
@@ -328,7 +347,7 @@ class Assistant:
             return f"The articles found name {silent} but report nothing {silent} said."
         # the names of what is asked meet in one sentence, not those of a premise it opens with
         # nor of the words that say which article to read ("according to the IRIA report on ...")
-        apart = self._names_apart(asked, passages, ranked, records)
+        apart = [] if compares(asked) else self._names_apart(asked, passages, ranked, records)
         if apart and len(apart) < MANY_NAMES:  # a question naming five things asks of several passages
             named = f"{', '.join(apart[:-1])} and {apart[-1]} together" if len(apart) > 1 else apart[0]
             return f"No passage that answers well mentions {named}."
@@ -370,6 +389,21 @@ class Assistant:
             if any(a == article and start <= s.start and s.end <= end for a, start, end in quoted):
                 continue  # the answer cites it, in its own words
             if leaves_unsaid(part, s.text, said + [r.sentence.text for r in unsaid]):
+                unsaid.append(best)
+        return unsaid
+
+    def _sides_left_unsaid(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence],
+                           verified: Verified) -> list[RankedSentence]:
+        """For a question that compares what articles it names say ("How do the NATO-briefings
+        piece and the IRIA report each ..."), the best sentence of each named article the
+        answer does not cite, when it answers as closely as a question must be answered."""
+        if not compares(asked_part(question)):
+            return []
+        cited = {c.article_id for c in verified.citations}
+        unsaid = []
+        for aid in sorted(self._pointed(question, passages) - cited):
+            best = next((r for r in ranked if passages[r.sentence.passage].chunk.article_id == aid), None)
+            if best and best.score >= self.settings.refusal_threshold:
                 unsaid.append(best)
         return unsaid
 

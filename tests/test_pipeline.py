@@ -658,3 +658,18 @@ def test_a_word_written_in_capitals_for_stress_is_no_name(shared_bot):
     the question refused (heldout7 r041)."""
     a = shared_bot.ask("What did Stoltenberg NOT want to go into detail about when asked about longer-term support?")
     assert not a.refused and "Contact Group" in a.text, a.notice
+
+
+def test_articles_named_by_nickname_and_comparisons_over_time_are_answered(shared_bot):
+    """A student names articles as she remembers them ("the NATO-briefings piece", "the IRIA
+    report") and compares what was said at two times; refusal rule 5 wanted all those names in
+    one sentence, and rule 2 looked for IRIA among the articles fusion happened to find
+    (heldout8 s021, s023, s025: refused). The IRIA article, named by its publisher, is quoted
+    beside the one the best sentences come from."""
+    a = shared_bot.ask("How do the NATO-briefings piece and the IRIA report each describe Russia's ties with China?")
+    assert not a.refused and "China" in a.text, a.notice
+    assert {"001_cd5e2698af9fcec4", "002_fc072bcf967fd6d4"} <= {c.article_id for c in a.citations}, a.text
+    a = shared_bot.ask("How does what Blinken said in November 2023 compare with what he said in April 2024?")
+    assert not a.refused and "Blinken" in a.text, a.notice
+    near = shared_bot.ask("What did Blinken say about Hungary in November 2023?")
+    assert near.refused, near.text
