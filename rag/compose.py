@@ -146,3 +146,25 @@ def closed_quotes(sentence: str) -> str:
     if opened > closed:
         return sentence + "”"
     return sentence
+
+
+def byline_sentence(asked: str, title: str, date: str | None, publisher: str | None, author: str | None) -> str | None:
+    """The sentence that answers who wrote (`asked` = "author") or who published ("publisher")
+    an article, from its metadata; None when the metadata does not say.
+
+    >>> byline_sentence("author", "NATO meets", "2024-04-03", None, "Kateryna Denisova")
+    '"NATO meets" (2024-04-03) was written by Kateryna Denisova.'
+    >>> byline_sentence("publisher", "NATO meets", None, "IRIA", None)
+    '"NATO meets" was published by IRIA.'
+    >>> byline_sentence("author", "NATO meets", None, None, None) is None
+    True
+    """
+    when = f" ({date})" if date else ""
+    if asked == "author" and author:
+        return f'"{title}"{when} was written by {author}' + (f", for {publisher}." if publisher else ".")
+    if publisher:
+        return f'"{title}"{when} was published by {publisher}' + (f", written by {author}." if author else ".")
+    if author:
+        return f'"{title}"{when} was written by {author}.'
+    return None
+

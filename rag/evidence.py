@@ -1576,3 +1576,29 @@ def leaves_unsaid(part: str, sentence: str, claims: list[str], share: float = 0.
     said = frozenset().union(*(content_terms(c) for c in claims))
     return bool(new) and len(new & said) < share * len(new)
 
+
+# "Who wrote the Kyiv Independent article on ...?", "Which outlet published the report quoting ...?"
+_ASKS_AUTHOR = re.compile(r"(?i)\bwho\s+(?:wrote|authored|penned)\b|\bwho\s+(?:is|was|were|are)\s+the\s+(?:author|writer|reporter)s?\b"
+                          r"|\b(?:author|writer|byline)s?\s+of\s+the\b")
+_ASKS_PUBLISHER = re.compile(
+    r"(?i)\b(?:which|what)\s+(?:news\s+)?(?:outlet|publication|newspaper|paper|site|website|agency|publisher|magazine)s?\b"
+    r"|\bwho\s+(?:published|ran|carried)\s+(?:the|that|this)\b|\bwhat\s+sources?\s+does\s+(?:the|that|this)\b[^?]*\bcredit\b"
+)
+
+
+def asks_for_byline(question: str) -> str | None:
+    """"author" when the question asks who wrote an article, "publisher" when it asks which
+    outlet published it; None for any other question. The answer is then the article's
+    metadata, which its text does not hold.
+
+    >>> asks_for_byline("Who wrote the Kyiv Independent article on Stoltenberg?")
+    'author'
+    >>> asks_for_byline("Which outlet published the report quoting Blinken?"), asks_for_byline("Who wrote to NATO?")
+    ('publisher', None)
+    """
+    if _ASKS_AUTHOR.search(question) and re.search(r"(?i)\b(?:article|report|story|piece|account)\b", question):
+        return "author"
+    if _ASKS_PUBLISHER.search(question):
+        return "publisher"
+    return None
+

@@ -22,12 +22,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, verify_citations
-from rag.compose import Composer, ExtractiveComposer, RankedSentence, closed_quotes
+from rag.compose import Composer, ExtractiveComposer, RankedSentence, byline_sentence, closed_quotes
 from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, compares, denies, figure_of_another,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares, denies, figure_of_another,
     figures_not_in, initials, joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else,
     only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
     reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
@@ -38,7 +38,7 @@ from rag.followup import absolute_dates, last_user_turn, resolve_references, rew
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
 from rag.prompting import gives_orders
 from rag.settings import Settings, load_settings
-from rag.types import Answer, Chunk, IngestSummary, ScoredChunk
+from rag.types import Answer, AnswerSentence, Chunk, IngestSummary, ScoredChunk
 from vectorstore.base import ArticleRecord, Where
 
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
@@ -212,6 +212,7 @@ class Assistant:
             addition = " ".join(f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]" for r in unsaid)
             yield " " + addition
             verified = self._verify(f"{draft} {addition}", passages, sentences, sentence_vectors)
+        verified = self._with_byline(question, verified)
         yield finish(verified.text, verified, composer.name, notice)
 
     def evidence(self, question: str, *, top_k: int | None = None, where: Where | None = None) -> Evidence:
@@ -391,6 +392,21 @@ class Assistant:
             if leaves_unsaid(part, s.text, said + [r.sentence.text for r in unsaid]):
                 unsaid.append(best)
         return unsaid
+
+    def _with_byline(self, question: str, verified: Verified) -> Verified:
+        """A question asking who wrote or published the article the answer cites first gets
+        that article's byline, from its metadata, as the answer's first sentence, citing it
+        (the article's text does not say who wrote it)."""
+        asked = asks_for_byline(question)
+        record = self.pipeline.retriever.snapshot().articles.get(verified.citations[0].article_id) if asked else None
+        if record is None:
+            return verified
+        a = record.article
+        line = byline_sentence(asked, a.title, a.date, a.publisher, a.author)
+        if line is None:
+            return verified
+        return Verified(f"{line} [1] {verified.text}", (AnswerSentence(line, (1,), True), *verified.sentences),
+                        verified.citations)
 
     def _sides_left_unsaid(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence],
                            verified: Verified) -> list[RankedSentence]:

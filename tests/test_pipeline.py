@@ -673,3 +673,16 @@ def test_articles_named_by_nickname_and_comparisons_over_time_are_answered(share
     assert not a.refused and "Blinken" in a.text, a.notice
     near = shared_bot.ask("What did Blinken say about Hungary in November 2023?")
     assert near.refused, near.text
+
+
+def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_bot):
+    """The byline is metadata, not text: "Which outlet published ...?" was answered with the
+    passage the question describes, never naming the outlet (heldout h044, heldout8 s008,
+    s009, s013). The article cited first now opens the answer with its byline."""
+    a = shared_bot.ask("Which outlet published the report in which Blinken saw no sense of fatigue among the allies?")
+    assert not a.refused and a.text.startswith('"NATO Foreign Ministers meet') and "IRIA" in a.sentences[0].text, a.text
+    assert a.sentences[0].markers == (1,) and a.citations[0].article_id == "002_fc072bcf967fd6d4"
+    a = shared_bot.ask("Who wrote the Kyiv Independent piece on long-term support showing Russia it cannot win?")
+    assert "Kateryna Denisova" in a.sentences[0].text, a.text
+    a = shared_bot.ask("What did Blinken say about fatigue among the allies?")
+    assert "published by" not in a.text and "written by" not in a.text
