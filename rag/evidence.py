@@ -509,7 +509,7 @@ def initials(byline: str) -> set[str]:
 
 
 # "On what day ...", "Give me the date when ...": asks for a day, not a year
-_WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:date|day)\b|\bthe\s+(?:exact\s+)?date\s+(?:when|on\s+which|that)\b"
+_WHAT_DAY = r"\b(?:on\s+)?(?:what|which)\s+(?:(?:exact|precise|specific)\s+)?(?:date|day)\b|\bthe\s+(?:exact\s+)?date\s+(?:when|on\s+which|that)\b"
 _ON_WHAT_DATE = re.compile(rf"(?i){_WHAT_DAY}")
 # "When ...", and "According to the IRIA report, when ..." / "the summit - when is it?"
 _WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since|until)\s+)?(?:what|which) "
@@ -656,6 +656,8 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     >>> lacks_answer_type("On what day did he speak?", ["He spoke on April 3 in Brussels."]) is None
     True
     >>> lacks_answer_type("Give me the date when parliament approved it.", ["Parliament would decide soon."])
+    'a date'
+    >>> lacks_answer_type("On what exact date is the vote?", ["Parliament would decide soon."])
     'a date'
     >>> lacks_answer_type("How much money did Germany pledge?", ["Germany held back the pledge made in 2014."])
     'a number'
@@ -804,6 +806,8 @@ _WHO_CHOSEN = re.compile(
     r"|(?:will|would|is\s+going\s+to|is\s+to|is\s+set\s+to)\s+(?:succeed|replace))\b"
     # "Which candidate did he name as his successor?", "Who is Stoltenberg's likely successor?"
     r"|^\s*(?:who|which\s+(?:candidate|person|official|politician|man|woman))\b[^?]*\bsuccessor\b"
+    # "stoltenberg successor candidates names?", "the names of the candidates"
+    r"|\b(?:successors?|candidates?|nominees?)\b[^?]*\bnames?\b|\bnames?\s+of\s+(?:the\s+)?(?:candidates?|successors?|nominees?)\b"
 )
 # a run of two or three capitalised words that names a person ("Mark Rutte"), not a body ("Defense Contact Group")
 _FULL_NAME = re.compile(r"(?<![\w’'-])([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){1,2})(?![\w’'-]|\s+[A-Z])")
@@ -825,6 +829,8 @@ def lacks_person(question: str, sentences: list[str], people: set[str]) -> bool:
     >>> lacks_person("Who decides how the war ends?", ["Kyiv decides."], set())
     False
     >>> lacks_person("Which candidate did he name as his successor?", ["Several candidates were considered."], set())
+    True
+    >>> lacks_person("stoltenberg successor candidates names?", ["Several candidates were considered."], set())
     True
     >>> lacks_person("Who was picked as Tom Reed's successor?", ["She replaces Tom Reed in June."], set())
     False

@@ -180,6 +180,9 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         ("How much money did Germany pledge to Ukraine?", "a number"),
         # the package is "multi-year", and its yearly goal 500 million euros: no number of years
         ("For how many years is NATO's multi-year assistance package for Ukraine supposed to last?", "a number of years"),
+        # "several candidates were being considered": none is named; and typed as a phone reader types it
+        ("names of the candidates to succeed stoltenberg?", "whoever was chosen"),
+        ("On what exact date is Turkey's parliament going to vote on Sweden joining?", "a date"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
