@@ -206,9 +206,9 @@ class Assistant:
         if not verified.citations:
             yield finish(REFUSAL_TEXT, None, composer.name, notice)
             return
-        unsaid = self._parts_left_unsaid(question, passages, sentences, verified) + self._sides_left_unsaid(
-            question, passages, ranked, verified)
-        if unsaid:  # a part or a side of the question left unanswered: its best sentence, quoted
+        unsaid = self._left_unsaid(question, passages, sentences, ranked, verified,
+                                   by_model=composer.name != "extractive")
+        if unsaid:  # the best sentence, or a part or side of the question, left unanswered: quoted
             addition = " ".join(f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]" for r in unsaid)
             yield " " + addition
             verified = self._verify(f"{draft} {addition}", passages, sentences, sentence_vectors)
@@ -368,6 +368,31 @@ class Assistant:
         """The sentences ranked against each part of a question (question_parts)."""
         return [self._rank(part, v, sentences) for part, v in zip(parts, self.pipeline.embedder.embed(parts))]
 
+    def _left_unsaid(self, question: str, passages: list[ScoredChunk], sentences: list[PassageSentence],
+                     ranked: list[RankedSentence], verified: Verified, *, by_model: bool) -> list[RankedSentence]:
+        """The sentences to quote after an answer that leaves something unsaid: the best
+        sentence of all, when a model's answer neither cites it nor says most of it (the local
+        model answered "..., so what did Stoltenberg say about the pause?" with the premise, gold
+        g024); the best of a second part (_parts_left_unsaid); and each named article's best when
+        the question compares them (_sides_left_unsaid). Each once, best first."""
+        out: list[RankedSentence] = []
+        said = [s.text for s in verified.sentences if s.supported]
+        if by_model and ranked and not self._cites(verified, passages, ranked[0]) and leaves_unsaid(
+                asked_part(question), ranked[0].sentence.text, said):
+            out.append(ranked[0])
+        for r in self._parts_left_unsaid(question, passages, sentences, verified) + self._sides_left_unsaid(
+                question, passages, ranked, verified):
+            if all(r.sentence != o.sentence for o in out):
+                out.append(r)
+        return out
+
+    @staticmethod
+    def _cites(verified: Verified, passages: list[ScoredChunk], r: RankedSentence) -> bool:
+        """Does the answer cite the span that holds this sentence (in its own words or not)?"""
+        article = passages[r.sentence.passage].chunk.article_id
+        return any(c.article_id == article and c.quote_start <= r.sentence.start and r.sentence.end <= c.quote_end
+                   for c in verified.citations)
+
     def _parts_left_unsaid(self, question: str, passages: list[ScoredChunk], sentences: list[PassageSentence],
                            verified: Verified) -> list[RankedSentence]:
         """For a question in two parts, the best sentence of the second part when the answer
@@ -379,17 +404,15 @@ class Assistant:
         if len(parts) < 2:
             return []
         said = [s.text for s in verified.sentences if s.supported]
-        quoted = [(c.article_id, c.quote_start, c.quote_end) for c in verified.citations]
         unsaid: list[RankedSentence] = []
         for part, part_ranked in zip(parts[1:], self._rank_parts(parts[1:], sentences)):
             part_ranked = with_article_prior(part_ranked, passages, ARTICLE_PRIOR)
             best = part_ranked[0] if part_ranked else None
             if not best or best.score < self.settings.refusal_threshold:
                 continue
-            article, s = passages[best.sentence.passage].chunk.article_id, best.sentence
-            if any(a == article and start <= s.start and s.end <= end for a, start, end in quoted):
+            if self._cites(verified, passages, best):
                 continue  # the answer cites it, in its own words
-            if leaves_unsaid(part, s.text, said + [r.sentence.text for r in unsaid]):
+            if leaves_unsaid(part, best.sentence.text, said + [r.sentence.text for r in unsaid]):
                 unsaid.append(best)
         return unsaid
 

@@ -53,6 +53,32 @@ class CountingEmbedder:
         return self.inner.embed(texts)
 
 
+class ScriptedModel:
+    """Replays what the local model once wrote: the real one cannot be made to write it on
+    demand. The LLM composer, the verifier and everything after them are the real ones."""
+
+    name = "scripted"
+    n_ctx = 4096
+
+    def __init__(self, reply: str = "") -> None:
+        self.reply = reply
+
+    def stream_chat(self, messages, *, max_tokens, stop=None):  # noqa: ANN001, ANN201
+        yield self.reply
+
+
+def ask_with_model(bot: Assistant, model: ScriptedModel, *questions: str) -> list:
+    """Each question answered by `bot` with `model` behind its LLM composer."""
+    from rag.llm.composer import LLMComposer
+
+    pipeline = bot.pipeline
+    saved, pipeline.composer = pipeline.composer, LLMComposer(model, context_tokens=1500, max_tokens=200)
+    try:
+        return [bot.ask(q) for q in questions]
+    finally:
+        pipeline.composer = saved
+
+
 def _chunk_count(bot: Assistant) -> int:
     return bot.pipeline.store.chunks.count()
 
@@ -600,24 +626,11 @@ def test_a_model_answer_that_only_restates_the_question_gives_way_to_the_passage
     "Stoltenberg listed economic pressures ..." (heldout3 m016): its own words back, cited and
     close to a passage, so shown as grounded. An answer that adds no word to the question is
     replaced by the passages' own words, with a notice."""
-    from rag.llm.composer import LLMComposer
-
-    class Echo:  # replays what the model wrote; the real one cannot be made to do it on demand
-        name = "echo"
-        n_ctx = 4096
-
-        def stream_chat(self, messages, *, max_tokens, stop=None):
-            yield ("Stoltenberg listed economic pressures on Russia as evidence that the invasion of Ukraine "
-                   "was a strategic misstep. [1]")
-
+    model = ScriptedModel("Stoltenberg listed economic pressures on Russia as evidence that the invasion of Ukraine "
+                          "was a strategic misstep. [1]")
     question = ("What economic pressures on Russia did Stoltenberg list as evidence that the invasion of Ukraine "
                 "was a strategic misstep?")
-    pipeline = shared_bot.pipeline
-    saved, pipeline.composer = pipeline.composer, LLMComposer(Echo(), context_tokens=1500, max_tokens=200)
-    try:
-        a = shared_bot.ask(question)
-    finally:
-        pipeline.composer = saved
+    (a,) = ask_with_model(shared_bot, model, question)
     assert not a.refused and a.backend == "extractive" and "restated the question" in (a.notice or ""), a
     assert "Stoltenberg listed" not in a.text
 
@@ -627,28 +640,12 @@ def test_the_second_part_a_model_leaves_unsaid_is_added_from_its_best_sentence(s
     Washington?" with Vilnius alone (dev d018 and twelve more two-part questions). The second
     part's best sentence is now quoted after the model's answer, cited; an answer that already
     says it gets nothing more."""
-    from rag.llm.composer import LLMComposer
-
-    class Scripted:  # replays what the model wrote; the real one cannot be made to do it on demand
-        name = "scripted"
-        n_ctx = 4096
-        reply = ""
-
-        def stream_chat(self, messages, *, max_tokens, stop=None):
-            yield self.reply
-
     question = ("What did Kyiv come away with from the Vilnius summit, and what are Ukrainian officials hoping "
                 "the Washington meeting will give them?")
-    model = Scripted()
-    pipeline = shared_bot.pipeline
-    saved, pipeline.composer = pipeline.composer, LLMComposer(model, context_tokens=1500, max_tokens=200)
-    try:
-        model.reply = "Kyiv did not receive an invitation nor a firm deadline to join the alliance at Vilnius. [1]"
-        a = shared_bot.ask(question)
-        model.reply += " Ukrainian officials hope the Washington meeting will bring a more definite signal. [2]"
-        said = shared_bot.ask(question)
-    finally:
-        pipeline.composer = saved
+    model = ScriptedModel("Kyiv did not receive an invitation nor a firm deadline to join the alliance at Vilnius. [1]")
+    (a,) = ask_with_model(shared_bot, model, question)
+    model.reply += " Ukrainian officials hope the Washington meeting will bring a more definite signal. [2]"
+    (said,) = ask_with_model(shared_bot, model, question)
     assert not a.refused and a.backend == "scripted" and a.text.startswith("Kyiv did not receive"), a
     assert "definite signal" in a.text and all(s.supported for s in a.sentences), a.text
     signal = next(c for c in a.citations if "definite signal" in c.quote)
@@ -689,3 +686,13 @@ def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_
     assert "Kateryna Denisova" in a.sentences[0].text, a.text
     a = shared_bot.ask("What did Blinken say about fatigue among the allies?")
     assert "published by" not in a.text and "written by" not in a.text
+
+
+def test_the_best_sentence_a_model_leaves_unsaid_is_quoted_after_its_answer(shared_bot):
+    """The local model answered "The Middle East wasn't on the agenda, so what did Stoltenberg
+    say about the pause?" with the premise alone (gold g024). The best sentence, which it
+    neither cited nor said, now follows its answer."""
+    model = ScriptedModel("The Middle East crisis was not on the official agenda of the ministerial-level gathering. [1]")
+    (a,) = ask_with_model(shared_bot, model, "The Middle East wasn't formally on the ministers' agenda, so what did "
+                                             "Stoltenberg say about the humanitarian pause between Israel and Hamas?")
+    assert a.backend == "scripted" and a.text.startswith("The Middle East crisis") and "pause" in a.sentences[1].text, a.text
