@@ -3,7 +3,8 @@
     question -> embed -> retrieve passages (dense + BM25) -> (a typo or lower-case name read
       as the passages write it) -> rank their sentences
       -> refuse if the evidence is weak -> compose a draft (LLM or extractive)
-      -> verify and renumber citations -> Answer
+      -> quote what the draft left unsaid (the best sentence, a second part) -> verify and
+      renumber citations -> (a byline asked for) -> Answer
 
 Collaborators (store, embedder, retriever, composers) come from rag.factory.
 """
@@ -27,11 +28,12 @@ from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, St
 from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares, denies, figure_of_another,
-    figures_not_in, initials, joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else,
-    only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts,
-    reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, support_matrix, truecased,
-    unmatched_names, unquoted, window_people, with_following, without_source_pointer,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares,
+    denies, figure_of_another, figures_not_in, initials, joined_passages, lacks_answer_type, leaves_unsaid,
+    names_apart, names_not_in, names_someone_else, only_restates, passage_sentences, person_meant, placed_elsewhere,
+    pointed_articles, question_parts, reads_as_english, rerank_passages, respelled, says_nothing_of,
+    sentence_windows, support_matrix, truecased, unmatched_names, unquoted, window_people, with_following,
+    without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
