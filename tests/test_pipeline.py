@@ -205,7 +205,8 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         # pledge made in 2014" answered it)
         ("How much money did Germany pledge to Ukraine?", "a number"),
         # the package is "multi-year", and its yearly goal 500 million euros: no number of years
-        ("For how many years is NATO's multi-year assistance package for Ukraine supposed to last?", "a number of years"),
+        ("For how many years is NATO's multi-year assistance package for Ukraine supposed to last?",
+         "a number of years"),
         # "several candidates were being considered": none is named; and typed as a phone reader types it
         ("names of the candidates to succeed stoltenberg?", "whoever was chosen"),
         ("On what exact date is Turkey's parliament going to vote on Sweden joining?", "a date"),
@@ -692,7 +693,9 @@ def test_the_best_sentence_a_model_leaves_unsaid_is_quoted_after_its_answer(shar
     """The local model answered "The Middle East wasn't on the agenda, so what did Stoltenberg
     say about the pause?" with the premise alone (gold g024). The best sentence, which it
     neither cited nor said, now follows its answer."""
-    model = ScriptedModel("The Middle East crisis was not on the official agenda of the ministerial-level gathering. [1]")
+    model = ScriptedModel("The Middle East crisis was not on the official agenda of the ministerial-level "
+                          "gathering. [1]")
     (a,) = ask_with_model(shared_bot, model, "The Middle East wasn't formally on the ministers' agenda, so what did "
                                              "Stoltenberg say about the humanitarian pause between Israel and Hamas?")
-    assert a.backend == "scripted" and a.text.startswith("The Middle East crisis") and "pause" in a.sentences[1].text, a.text
+    assert a.backend == "scripted" and a.text.startswith("The Middle East crisis"), a.text
+    assert "pause" in a.sentences[1].text, a.text
