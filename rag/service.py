@@ -3,7 +3,7 @@
     question -> embed -> retrieve passages (dense + BM25) -> (a typo or lower-case name read
       as the passages write it) -> rank their sentences
       -> refuse if the evidence is weak -> compose a draft (LLM or extractive)
-      -> quote what the draft left unsaid (the best sentence, a second part) -> verify and
+      -> quote what the draft left unsaid (a second part, a side compared) -> verify and
       renumber citations -> (a byline asked for) -> Answer
 
 Collaborators (store, embedder, retriever, composers) come from rag.factory.
@@ -208,9 +208,8 @@ class Assistant:
         if not verified.citations:
             yield finish(REFUSAL_TEXT, None, composer.name, notice)
             return
-        unsaid = self._left_unsaid(question, passages, sentences, ranked, verified,
-                                   by_model=composer.name != "extractive")
-        if unsaid:  # the best sentence, or a part or side of the question, left unanswered: quoted
+        unsaid = self._left_unsaid(question, passages, sentences, ranked, verified)
+        if unsaid:  # a part or side of the question left unanswered: its best sentence, quoted
             addition = " ".join(f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]" for r in unsaid)
             yield " " + addition
             verified = self._verify(f"{draft} {addition}", passages, sentences, sentence_vectors)
@@ -371,17 +370,12 @@ class Assistant:
         return [self._rank(part, v, sentences) for part, v in zip(parts, self.pipeline.embedder.embed(parts))]
 
     def _left_unsaid(self, question: str, passages: list[ScoredChunk], sentences: list[PassageSentence],
-                     ranked: list[RankedSentence], verified: Verified, *, by_model: bool) -> list[RankedSentence]:
-        """The sentences to quote after an answer that leaves something unsaid: the best
-        sentence of all, when a model's answer neither cites it nor says most of it (the local
-        model answered "..., so what did Stoltenberg say about the pause?" with the premise, gold
-        g024); the best of a second part (_parts_left_unsaid); and each named article's best when
-        the question compares them (_sides_left_unsaid). Each once, best first."""
+                     ranked: list[RankedSentence], verified: Verified) -> list[RankedSentence]:
+        """The sentences to quote after an answer that leaves something unsaid: the best of a
+        second part (_parts_left_unsaid), and each named article's best when the question
+        compares them (_sides_left_unsaid). Each once. (The best sentence of all, when a model's
+        answer neither cites nor says it, was tried and dropped: docs/NOTES.md.)"""
         out: list[RankedSentence] = []
-        said = [s.text for s in verified.sentences if s.supported]
-        if by_model and ranked and not self._cites(verified, passages, ranked[0]) and leaves_unsaid(
-                asked_part(question), ranked[0].sentence.text, said):
-            out.append(ranked[0])
         for r in self._parts_left_unsaid(question, passages, sentences, verified) + self._sides_left_unsaid(
                 question, passages, ranked, verified):
             if all(r.sentence != o.sentence for o in out):

@@ -688,14 +688,3 @@ def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_
     a = shared_bot.ask("What did Blinken say about fatigue among the allies?")
     assert "published by" not in a.text and "written by" not in a.text
 
-
-def test_the_best_sentence_a_model_leaves_unsaid_is_quoted_after_its_answer(shared_bot):
-    """The local model answered "The Middle East wasn't on the agenda, so what did Stoltenberg
-    say about the pause?" with the premise alone (gold g024). The best sentence, which it
-    neither cited nor said, now follows its answer."""
-    model = ScriptedModel("The Middle East crisis was not on the official agenda of the ministerial-level "
-                          "gathering. [1]")
-    (a,) = ask_with_model(shared_bot, model, "The Middle East wasn't formally on the ministers' agenda, so what did "
-                                             "Stoltenberg say about the humanitarian pause between Israel and Hamas?")
-    assert a.backend == "scripted" and a.text.startswith("The Middle East crisis"), a.text
-    assert "pause" in a.sentences[1].text, a.text
