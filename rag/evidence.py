@@ -1594,8 +1594,9 @@ _ASKS_AUTHOR = re.compile(r"(?i)\bwho\s+(?:wrote|authored|penned)\b"
                           r"|\bwho\s+(?:is|was|were|are)\s+the\s+(?:author|writer|reporter)s?\b"
                           r"|\b(?:author|writer|byline)s?\s+of\s+the\b")
 _ASKS_PUBLISHER = re.compile(
-    r"(?i)\b(?:which|what)\s+(?:news\s+)?(?:outlet|publication|newspaper|paper|site|website|agency|publisher"
-    r"|magazine)s?\b|\bwho\s+(?:published|ran|carried)\s+(?:the|that|this)\b"
+    # (not "which agency / site / paper": "Which site was shelled?" asks the story, not its byline)
+    r"(?i)\b(?:which|what)\s+(?:outlet|publication|newspaper|website|publisher|magazine|news\s+(?:site|agency))s?\b"
+    r"|\bwho\s+(?:published|ran|carried)\s+(?:the|that|this)\b"
     r"|\bwhat\s+sources?\s+does\s+(?:the|that|this)\b[^?]*\bcredit\b"
 )
 
@@ -1609,8 +1610,10 @@ def asks_for_byline(question: str) -> str | None:
     'author'
     >>> asks_for_byline("Which outlet published the report quoting Blinken?"), asks_for_byline("Who wrote to NATO?")
     ('publisher', None)
+    >>> asks_for_byline("Which site was shelled?"), asks_for_byline("Which news agency ran the story?")
+    (None, 'publisher')
     """
-    if _ASKS_AUTHOR.search(question) and re.search(r"(?i)\b(?:article|report|story|piece|account)\b", question):
+    if _ASKS_AUTHOR.search(question) and re.search(rf"(?i)\b{_ARTICLE_NOUN}\b", question):
         return "author"
     if _ASKS_PUBLISHER.search(question):
         return "publisher"
