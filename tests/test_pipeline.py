@@ -210,6 +210,10 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         # "several candidates were being considered": none is named; and typed as a phone reader types it
         ("names of the candidates to succeed stoltenberg?", "whoever was chosen"),
         ("On what exact date is Turkey's parliament going to vote on Sweden joining?", "a date"),
+        # no successor is named, asked in the active voice (heldout9 t005)
+        ("Who did NATO pick to succeed Stoltenberg as Secretary General?", "whoever was chosen"),
+        # the Kremlin is named ("continues to pursue objectives") but never reacts (heldout9 t031)
+        ("How did the Kremlin react to what Stoltenberg said at the Brussels meeting?", "nothing Kremlin said"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
@@ -688,3 +692,59 @@ def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_
     a = shared_bot.ask("What did Blinken say about fatigue among the allies?")
     assert "published by" not in a.text and "written by" not in a.text
 
+
+
+def test_a_question_relating_two_things_quotes_each_side(shared_bot):
+    """"Which came first ...?", "How many months between ...?" and "By how much did ... exceed
+    ...?" name two things no one sentence holds: refusal rule 5 refused them, and the
+    answer held one side (heldout9 t017, t038, t043). Each side is now asked on its own."""
+    a = shared_bot.ask("By how much did the European allies' support for Ukraine exceed the US figure?")
+    assert not a.refused and "$110 billion" in a.text and "$77 billion" in a.text, a.text
+    a = shared_bot.ask("Which came first: the inaugural NATO-Ukraine Council session with Zelensky, "
+                       "or the council's first foreign-minister-level meeting?")
+    assert not a.refused and "Lithuanian capital" in a.text and "first instance of convening" in a.text, a.text
+    a = shared_bot.ask("Roughly how many months were there between the end of the November 2023 Brussels "
+                       "foreign ministers' meeting and the start of the Washington summit?")
+    assert not a.refused and "November 29, 2023" in a.text, a.notice
+
+
+def test_a_claim_with_a_wrong_figure_is_answered_with_the_right_one(shared_bot):
+    """A fact-checker's "... put Russian casualties at more than 200,000. Is that right?" was
+    refused because no article says 200,000 (heldout9 t021); a sentence giving another figure
+    for the same thing corrects the claim."""
+    a = shared_bot.ask("A colleague wrote that Stoltenberg put Russian casualties at more than 200,000. Is that right?")
+    assert not a.refused and "300,000 casualties" in a.text, a.notice
+    near = shared_bot.ask("A colleague wrote that Russian casualties reached 200,000. What else did Stoltenberg say?")
+    assert near.refused and "200,000" in near.notice
+
+
+def test_an_article_named_by_its_title_is_the_one_quoted(shared_bot):
+    """"according to the report on the Brussels ministers' meeting" is the title of one article
+    ("NATO Foreign Ministers meet in Brussels ..."), which says the invasion "started in
+    February 2022"; another's "In the past year, millions of Russians left" was quoted (heldout9 t014)."""
+    a = shared_bot.ask("In which month and year did the Russian invasion of Ukraine begin, according to the report "
+                       "on the Brussels ministers' meeting?")
+    assert "February 2022" in a.text and a.citations[0].article_id == "002_fc072bcf967fd6d4", a.text
+
+
+def test_how_many_is_answered_by_a_sentence_that_names_them_all(shared_bot):
+    """"How many countries are leading the talks ..., and which are they?" is answered by
+    "The United States, United Kingdom, France, and Germany are currently leading ...", which
+    holds no number (heldout9 t029 was refused)."""
+    a = shared_bot.ask("How many countries are leading the talks about security assurances for Ukraine, "
+                       "and which are they?")
+    assert not a.refused and "France, and Germany" in a.text, a.notice
+
+
+def test_a_model_sentence_saying_already_where_the_article_says_not_yet_is_unsupported(shared_bot):
+    """The local model answered "... and was sweden already a member?" with "Sweden was already a
+    member of NATO. [2]", citing "... it had not yet joined the alliance as a full member", and
+    the sentence was shown as supported (heldout9 t001). "already" against "not yet" now denies it."""
+    question = ("wich countries approval was still needed for sweden to get into nato, and was sweden "
+                "already a member?")
+    model = ScriptedModel("Turkey's parliament still needed to approve ratification of Sweden's NATO membership "
+                          "bid. [1] Sweden was already a member of NATO. [2]")
+    (a,) = ask_with_model(shared_bot, model, question)
+    member = next(s for s in a.sentences if "already a member" in s.text)
+    assert not member.supported and not member.markers, a.text
+    assert any(s.supported for s in a.sentences), a.text
