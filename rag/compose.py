@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from rag.evidence import PassageSentence, answer_type_bonus, asks_for_a_kind, content_terms, without_source_pointer
+from rag.evidence import (
+    PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, without_source_pointer,
+)
 from rag.types import ScoredChunk
 
 
@@ -127,6 +129,9 @@ class ExtractiveComposer:
             ranked = ranked[:1] + [r for r in ranked[1:] if answer_type_bonus(question, r.sentence.text) > 0]
             if not asks_across_articles(question):  # ... and be about what is asked (not another meeting's date)
                 ranked = ranked[:1] + on_topic(question, ranked[1:], ranked)
+        noun = asked_noun(question)  # "Which anniversary ...?": so must the extra sentences name it
+        if ranked and noun and noun in content_terms(ranked[0].sentence.text):
+            ranked = ranked[:1] + [r for r in ranked[1:] if noun in content_terms(r.sentence.text)]
         for n, r in enumerate(select_sentences(ranked, articles=articles, margin=margin)):
             yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"
 

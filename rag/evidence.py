@@ -710,6 +710,29 @@ def asks_for_a_kind(question: str) -> bool:
     return bool((_WHEN.search(question) or _HOW_MANY.search(question)) and not _ANOTHER_PART.search(question))
 
 
+_WHICH_NOUN = re.compile(r"(?i)\b(?:which|what)\s+([a-z]{3,})\s+(?:is|was|are|were|did|does|do|has|had|will|would"
+                         r"|can|could)\b")
+
+
+def asked_noun(question: str) -> str | None:
+    """The thing a one-part "which <noun> ...?" question asks for, as a content term
+    ("anniversary"); None for any other question. An extractive answer's extra sentences
+    must name it too (ExtractiveComposer): "Which anniversary is the alliance marking?" was
+    answered by the 75th anniversary, then two sentences of another article about the summit.
+
+    >>> asked_noun("And which anniversary is the alliance marking there?"), asked_noun("What did he say?")
+    ('anniversar', None)
+    >>> asked_noun("Which summit did NATO plan, and on what dates?") is None
+    True
+    """
+    question = re.sub(r"(?i)^\s*and\s+", "", question)  # a follow-up's "And which ..."
+    m = _WHICH_NOUN.search(question)
+    if not m or _ANOTHER_PART.search(question) or _NEXT_PART.search(question):
+        return None
+    terms = term_list(m.group(1))
+    return terms[0] if terms else None
+
+
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A small bonus when the sentence holds the kind of thing the question asks for
     (a date for "when", a number for "how many/much"). A date that names the day answers

@@ -748,3 +748,15 @@ def test_a_model_sentence_saying_already_where_the_article_says_not_yet_is_unsup
     member = next(s for s in a.sentences if "already a member" in s.text)
     assert not member.supported and not member.markers, a.text
     assert any(s.supported for s in a.sentences), a.text
+
+
+def test_which_thing_is_answered_by_the_sentences_that_name_it(shared_bot):
+    """"And which anniversary is the alliance marking there?" was answered by the 75th
+    anniversary, then by two sentences of another article about the summit (heldout9 t045):
+    the extra sentences of a "which <noun>" answer must name the noun too."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "Where is NATO's next summit being held?"},
+        {"role": "assistant", "content": "In Washington, in July."},
+        {"role": "user", "content": "And which anniversary is the alliance marking there?"},
+    ])
+    assert "75th anniversary" in a.text and all("anniversary" in s.text for s in a.sentences), a.text
