@@ -1429,6 +1429,10 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
     ['US']
     >>> unmatched_names("How much has the United States given?", "The U.S. has given $77 billion.")
     []
+    >>> unmatched_names("Did Germany pledge 5 billion euros?", "Germany pledged 500 million euros.")
+    ['5 billion']
+    >>> unmatched_names("Did Germany pledge 5 billion euros?", "Germany pledged €5bn.")
+    []
     """
     head = question.split(" (about:")[0]
     text = evidence_text.lower().replace("’", "'")
@@ -1450,7 +1454,13 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
         if _mentioned(low, text):
             continue
         missing.append(word)
+    for m in _ONE_DIGIT_SUM.finditer(head):  # "5 billion euros": one digit, but a figure
+        if not re.search(rf"(?<![\d.,]){m.group(1)}\s*{m.group(2)[0].lower()}", text):
+            missing.append(m.group(0))
     return missing
+
+
+_ONE_DIGIT_SUM = re.compile(r"(?<![\w.,])(\d)\s*(million|billion|trillion|bn)\b", re.IGNORECASE)
 
 
 # "A colleague wrote that ... Is that right?", "Is it true that ...?", "Did he really say ...?"

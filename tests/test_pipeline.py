@@ -214,6 +214,8 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         ("Who did NATO pick to succeed Stoltenberg as Secretary General?", "whoever was chosen"),
         # the Kremlin is named ("continues to pursue objectives") but never reacts (heldout9 t031)
         ("How did the Kremlin react to what Stoltenberg said at the Brussels meeting?", "nothing Kremlin said"),
+        # a claim to check whose one-digit sum no article gives, nor corrects (heldout9 t007)
+        ("Is it true Stoltenberg said Germany pledged 5 billion euros to Ukraine?", "never mention 5 billion"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
