@@ -894,6 +894,12 @@ _FIGURE_FOR = re.compile(
 )
 
 
+# "How many casualties did Stoltenberg say Ukraine has suffered?": the figure is Ukraine's, not Stoltenberg's
+_REPORTED_FIGURE = re.compile(
+    r"\b(?:did|does|do)\s+(?:[A-Z][\w.'’-]*\s+){1,3}(?:say|claim|estimate|think|believe|report)\s+(?:that\s+)?"
+    r"((?:the\s+)?(?:[A-Z][\w.'’-]*\s+)+)(has|have|had|is|are|was|were|will|would)\s+")
+
+
 def figure_of_another(question: str, sentences: list[str], people: set[str]) -> str | None:
     """The name a "how many" question asks the figure of, when every one of `sentences` that
     gives a number leaves that name out and names something else instead: "How many casualties
@@ -906,6 +912,9 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     >>> figure_of_another("How many casualties has Ukraine's army suffered?", ["So Russia has 300,000 casualties."], set())
     'Ukraine'
     >>> figure_of_another("How many casualties has Russia suffered?", ["He said Russia has 300,000 casualties."], set())
+    >>> figure_of_another("How many casualties did Stoltenberg say Ukraine has suffered so far?",
+    ...                   ["He said Russia has 300,000 casualties."], {"Stoltenberg"})
+    'Ukraine'
     >>> figure_of_another("How much has the United States given?", ["The U.S. has given $77 billion."], set())
     >>> figure_of_another("How much did NATO target?", ["The goal was 500 million euros a year."], set())
     >>> figure_of_another("How many banks has Parmalat's administrator Enrico Bondi sued?",
@@ -916,6 +925,7 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     ...                   ["So Russia has 300,000 casualties.", "The goal was 500 million euros a year."], set())
     'Ukrainian'
     """
+    question = _REPORTED_FIGURE.sub(r"\2 \1", question)  # "did Stoltenberg say Ukraine has" -> "has Ukraine"
     m = _FIGURE_OWNER.search(question) or _FIGURE_FOR.search(question)
     if not m:
         return None
@@ -1014,6 +1024,8 @@ def _currency_asked(question: str) -> str | None:
 _ROLES = (r"minister|president|chancellor|secretary|spokes(?:man|woman|person)|ambassador|commander|mayor|governor|ceo"
           r"|director|chairman|chairwoman")
 _ROLE = re.compile(rf"(?i)\b({_ROLES})\b")
+_QUALIFIED_ROLE = re.compile(rf"\b([A-Z][a-z]{{3,}})(?:['’]s)?\s+(?i:(?:foreign|defen[cs]e|prime|finance|deputy|interior"
+                             rf"|economy|justice)\s+)?((?i:{_ROLES}))\b")
 
 
 _ROLE_OF = re.compile(rf"\b((?i:{_ROLES}))\s+(?:[A-Z][\w’'-]+\s+){{0,2}}([A-Z][\w’'-]+)\b(?!\s+[A-Z])")
@@ -1041,21 +1053,35 @@ def names_apart(question: str, windows: list[str], leads: list[str] | None = Non
     []
     >>> names_apart("What did Lind say about Boston?", ["Wanjiru will run in Boston."], ["Lind was third."])
     ['Lind', 'Boston']
+    >>> names_apart("Which Hungarian minister spoke of Sweden?", ["Turkish Foreign Minister Fidan spoke. Hungary and Sweden wait."])
+    ['Hungarian', 'Sweden', 'minister']
+    >>> names_apart("Which Turkish minister spoke of Sweden?", ["Turkish Foreign Minister Fidan spoke of Sweden."])
+    []
+    >>> names_apart("Which defence minister spoke of Sweden?", ["German Defense Minister Pistorius spoke of Sweden."])
+    []
     """
     roles = list(dict.fromkeys(m.group(1).lower() for m in _ROLE.finditer(question)))
     speakers = {m.group(1) or m.group(2) for m in _ASKED_SPEAKER.finditer(question)}
+    # "Which Hungarian minister ...": the role of that country, a few words apart at most
+    qualified = [re.compile(rf"(?i)\b{re.escape(m.group(1)[:4])}[\w’'-]*\s+(?:[\w’'-]+\s+){{0,2}}{m.group(2)}")
+                 for m in _QUALIFIED_ROLE.finditer(question) if m.group(1).lower() not in _STOPWORDS]
 
     def names_all(window: str, lead: str) -> bool:
         missing = unmatched_names(question, f"{window} {lead}")
         unsaid = [n for n in unmatched_names(question, window) if any(n in s for s in speakers)]
-        return not missing and not unsaid and all(re.search(rf"(?i)\b{r}", f"{window} {lead}") for r in roles)
+        return not missing and not unsaid and all(re.search(rf"(?i)\b{r}", f"{window} {lead}") for r in roles) \
+            and all(q.search(window) for q in qualified)
 
     if not windows or any(names_all(w, ld) for w, ld in zip(windows, leads or [""] * len(windows))):
         return []
     # each name whole ("Hakan Fidan", not "Hakan", "Fidan"), in the question's order
     words = "|".join(re.escape(n) for n in sorted(set(unmatched_names(question, "")), key=len, reverse=True))
     names = [m.group(0) for m in re.finditer(rf"\b(?:{words})(?:\s+(?:{words}))*\b", question)] if words else []
-    return list(dict.fromkeys(names)) + roles
+    # a country and its people are one name ("Hungarian ... Hungary's"), counted once (MANY_NAMES)
+    firsts: dict[str, str] = {}
+    for n in names:
+        firsts.setdefault(n[:4].lower(), n)
+    return list(firsts.values()) + roles
 
 
 # "What did Sara Lind say", "according to Stoltenberg": the person whose words are asked for

@@ -26,7 +26,8 @@ def _cleaned_articles() -> dict[str, str]:
 # r002 and r021 ask what a photo caption says, and cleaning removes captions with their credits;
 # and heldout8.jsonl: s008, s009 and s013 ask who wrote or published an article (metadata too)
 @pytest.mark.parametrize("name", ["gold.jsonl", "dev.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl",
-                                  "heldout5.jsonl", "heldout6.jsonl", "heldout9.jsonl"])
+                                  "heldout5.jsonl", "heldout6.jsonl", "heldout9.jsonl",
+                                  "heldout10.jsonl"])
 def test_every_evidence_string_occurs_in_a_cleaned_article_it_names(name):
     articles = _cleaned_articles()
     questions = load_questions(EVAL / name)

@@ -216,6 +216,11 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         ("How did the Kremlin react to what Stoltenberg said at the Brussels meeting?", "nothing Kremlin said"),
         # a claim to check whose one-digit sum no article gives, nor corrects (heldout9 t007)
         ("Is it true Stoltenberg said Germany pledged 5 billion euros to Ukraine?", "never mention 5 billion"),
+        # the casualty figure is Russia's, asked through what Stoltenberg said (heldout10 u034)
+        ("How many casualties did Stoltenberg say Ukraine has suffered so far?", "something other than Ukraine"),
+        # the minister who spoke is Turkish; Hungary is only watched (heldout10 u036)
+        ("Which Hungarian minister told NATO colleagues that Hungary's parliament would decide on Sweden's "
+         "membership?", "Hungarian, NATO, Sweden and minister together"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
