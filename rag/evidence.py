@@ -745,6 +745,8 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     0.06
     >>> answer_type_bonus("How many troops?", "Troops were sent."), answer_type_bonus("Who spoke?", "He spoke in 2023.")
     (0.0, 0.0)
+    >>> answer_type_bonus("What areas did they focus on?", "They focus on graft, law, and rights.")
+    0.06
     """
     if _WHEN.search(question):
         if _CALENDAR_DATE.search(sentence):
@@ -752,7 +754,16 @@ def answer_type_bonus(question: str, sentence: str) -> float:
         return ANSWER_TYPE_BONUS if _DATE_IN.search(sentence) else 0.0
     if _HOW_MANY.search(question):
         return ANSWER_TYPE_BONUS if _NUMBER_IN.search(sentence) else 0.0
+    if _WHAT_KINDS.search(question):
+        return ANSWER_TYPE_BONUS if _LIST.search(sentence) else 0.0
     return 0.0
+
+
+# "What areas did the recommendations focus on?", "Which themes ...": asks for several things,
+# which a sentence lists ("fighting corruption, reinforcing the rule of law, and protecting ...")
+_WHAT_KINDS = re.compile(r"(?i)\b(?:what|which)\s+(?:main\s+|key\s+)?(?:areas|themes|topics|issues|fields|sectors"
+                         r"|priorities|regions|kinds|types|steps|measures|reforms|points)\b")
+_LIST = re.compile(r",[^,.;]{1,80},?\s+(?:and|or)\s+\w")
 
 
 _CALENDAR_DATE = re.compile(
