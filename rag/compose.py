@@ -132,8 +132,38 @@ class ExtractiveComposer:
         noun = asked_noun(question)  # "Which anniversary ...?": so must the extra sentences name it
         if ranked and noun and noun in content_terms(ranked[0].sentence.text):
             ranked = ranked[:1] + [r for r in ranked[1:] if noun in content_terms(r.sentence.text)]
-        for n, r in enumerate(select_sentences(ranked, articles=articles, margin=margin)):
+        chosen = with_details(question, select_sentences(ranked, articles=articles, margin=margin), ranked)
+        for n, r in enumerate(chosen):
             yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"
+
+
+_FILLER = content_terms("as well, too, again, meanwhile, moreover, indeed, however, currently")
+
+
+def with_details(question: str, chosen: list[RankedSentence], ranked: list[RankedSentence]) -> list[RankedSentence]:
+    """Each chosen sentence that adds at most one word to the question ("Economic pressure on
+    Russia has intensified as well.": a topic sentence) followed by the next sentence of its
+    passage, which says what it only announces ("Oil and gas revenues are down, ...").
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = [RankedSentence(S(0, 0, 40, "Economic pressure on Russia has intensified."), 0.8),
+    ...      RankedSentence(S(0, 41, 80, "Oil and gas revenues are down."), 0.5)]
+    >>> [x.sentence.text for x in with_details("Describe the economic pressure on Russia.", r[:1], r)]
+    ['Economic pressure on Russia has intensified.', 'Oil and gas revenues are down.']
+    >>> [x.sentence.text for x in with_details("What is the pressure on Russia?", r[1:], r)]
+    ['Oil and gas revenues are down.']
+    """
+    asked = content_terms(question) | _FILLER
+    out: list[RankedSentence] = []
+    for r in chosen:
+        out.append(r)
+        if len(content_terms(r.sentence.text) - asked) > 1:
+            continue
+        after = [x for x in ranked if x.sentence.passage == r.sentence.passage and x.sentence.start >= r.sentence.end]
+        following = min(after, key=lambda x: x.sentence.start, default=None)
+        if following is not None and following not in chosen and following not in out:
+            out.append(following)
+    return out
 
 
 def closed_quotes(sentence: str) -> str:

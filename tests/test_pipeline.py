@@ -776,3 +776,11 @@ def test_what_areas_is_answered_by_the_sentence_that_lists_them(shared_bot):
     answers "what areas / which themes" a little better."""
     a = shared_bot.ask("What areas did NATO's reform recommendations for Ukraine focus on?")
     assert "corruption" in a.sentences[0].text and a.citations[0].article_id == "001_cd5e2698af9fcec4", a.text
+
+
+def test_a_topic_sentence_comes_with_the_sentence_that_says_what_it_announces(shared_bot):
+    """"describe the economic pressure Russia is under" was answered by "Economic pressure on
+    Russia has intensified as well." alone: it adds nothing to the question, and the next
+    sentence lists the pressure (heldout10 u016, heldout8 s020, heldout4 n017)."""
+    a = shared_bot.ask("For my essay: describe the economic pressure Russia is under according to Stoltenberg.")
+    assert "Oil and gas revenues are down" in a.text, a.text
