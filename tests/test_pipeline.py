@@ -784,3 +784,16 @@ def test_a_topic_sentence_comes_with_the_sentence_that_says_what_it_announces(sh
     sentence lists the pressure (heldout10 u016, heldout8 s020, heldout4 n017)."""
     a = shared_bot.ask("For my essay: describe the economic pressure Russia is under according to Stoltenberg.")
     assert "Oil and gas revenues are down" in a.text, a.text
+
+
+def test_a_follow_up_that_asks_something_of_its_own_takes_only_names_from_the_last_question(shared_bot):
+    """"Did he say anything then about moving the Ukraine Defense Contact Group under NATO?"
+    after "When did Stoltenberg say that long-term support could show Russia it cannot win?"
+    was answered with the "cannot win" sentence again: the earlier question's words outweighed
+    the follow-up's own (heldout10 u031). Now only its names come along."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "When did Stoltenberg say that long-term support could show Russia it cannot win?"},
+        {"role": "assistant", "content": "He said it on April 3, 2024, ahead of the NATO meeting in Brussels."},
+        {"role": "user", "content": "Did he say anything then about moving the Ukraine Defense Contact Group under NATO?"},
+    ])
+    assert "refused to go into details" in a.text, a.text
