@@ -185,6 +185,9 @@ _PREMISE = re.compile(
 )
 
 
+_TRAILING_PREMISE = re.compile(r"(?i),?\s+(?:even\s+though|although|though|despite|even\s+if)\s+[^?,;.!]+([?.!]?)\s*$")
+
+
 def without_premise(question: str) -> str:
     """What the question asks, without a premise it opens with ("X wasn't on the agenda, so
     what ...", "Since X ..., what ..."): the premise restates what an article says, so the
@@ -206,6 +209,13 @@ def without_premise(question: str) -> str:
 
     >>> without_premise("Blinken spoke in Brussels; what did he say?")
     'Blinken spoke in Brussels; what did he say?'
+
+    A premise may close the question too.
+
+    >>> without_premise("Describe what was said about the war, even though it wasn't on the agenda.")
+    'Describe what was said about the war.'
     """
     asked = _PREMISE.sub("", question, count=1)
-    return asked if asked != question and content_terms(asked) and not points_back(asked) else question
+    asked = asked if asked != question and content_terms(asked) and not points_back(asked) else question
+    trimmed = _TRAILING_PREMISE.sub(r"\1", asked)  # "..., even though it wasn't on the agenda."
+    return trimmed if content_terms(trimmed) else asked
