@@ -368,7 +368,7 @@ class Assistant:
         wanted = lacks_answer_type(question, near, people)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
-        owner = figure_of_another(asked, near, people)
+        owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
         quoted = set().union(*(self._article(c.article_id, c.version).quoted for c in articles))

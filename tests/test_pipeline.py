@@ -797,3 +797,12 @@ def test_a_follow_up_that_asks_something_of_its_own_takes_only_names_from_the_la
         {"role": "user", "content": "Did he say anything then about moving the Ukraine Defense Contact Group under NATO?"},
     ])
     assert "refused to go into details" in a.text, a.text
+
+
+def test_a_comparison_of_two_figures_is_not_refused_as_someone_elses_figure(shared_bot):
+    """The local model rewrote gold g045's follow-up as "How much has the U.S. given Ukraine
+    compared to what the European allies have given?", and only the European figure ranked
+    near the best: "that figure [is] for something other than U.S." refused it. A comparison
+    asks each side's figure."""
+    a = shared_bot.ask("How much has the U.S. given Ukraine compared to what the European allies have given?")
+    assert not a.refused and "$77 billion" in a.text and "$110 billion" in a.text, a.notice
