@@ -412,6 +412,61 @@ def figures_not_in(claims: list[str], sentences: list[PassageSentence], times: l
                      for f, b in stated], dtype=bool).reshape(len(claims), len(sentences))  # fmt: skip
 
 
+_AMOUNT = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def _amounts(text: str) -> dict[str, int]:
+    """The numbers of two digits or more that are not years, each with where it first stands."""
+    out: dict[str, int] = {}
+    for m in _AMOUNT.finditer(text):
+        n = m.group(0).rstrip(".,").replace(",", "")
+        if len(n.split(".")[0]) >= 2 and not re.fullmatch(r"(?:19|20)\d\d", n):
+            out.setdefault(n, m.start())
+    return out
+
+
+def figure_owned_elsewhere(claims: list[str], sentences: list[PassageSentence], names: set[str],
+                           window_people: list[set[str]] | None = None) -> np.ndarray:
+    """mask[i, j]: claim i gives a figure to names (in the figure's own clause) that no
+    sentence stating that figure in sentence j's wide window names, while each such sentence
+    names, before the figure, someone the claim's clause does not: the figure is another's.
+    "The new NATO-Ukraine Council would give Kyiv more than $110 billion" is not supported by
+    "Ukraine's European allies have provided more than $110 billion in support of Kyiv. ...
+    the first ... meeting of the NATO-Ukraine Council", however close the two read (the local
+    model, heldout10 u012); figures_not_in reads the window and finds both. A sentence that
+    names no one before its figure ("The initial goal was to allocate 500 million euros")
+    is not judged: its owner may be named the sentence before. `names`: the articles'
+    lower-cased names (a claim's first word counts when it is one); `window_people[j]`: whom
+    sentence j's window names or means by he/she.
+
+    >>> ss = [PassageSentence(0, 0, 80, "Ukraine's European allies have provided more than $110 billion in support of Kyiv."),
+    ...       PassageSentence(0, 81, 150, "The NATO-Ukraine Council met for the first time.")]
+    >>> figure_owned_elsewhere(["The NATO-Ukraine Council would give Kyiv $110 billion.",
+    ...                         "Ukraine's European allies gave Kyiv $110 billion."], ss, {"kyiv", "ukraine"}).tolist()
+    [[True, True], [False, False]]
+    """
+    mask = np.zeros((len(claims), len(sentences)), dtype=bool)
+    stated = [_amounts(s.text) for s in sentences]
+    for i, claim in enumerate(claims):
+        for clause in _CLAUSE.split(claim):
+            first = re.match(r"\s*([A-Z][\w’'-]+)", clause)
+            named = ("X " if first and first.group(1).lower() in names else "") + clause
+            for n in _amounts(clause):
+                for j, s in enumerate(sentences):
+                    holders = [k for k in range(j - 2, j + 3)
+                               if 0 <= k < len(sentences) and sentences[k].passage == s.passage and n in stated[k]]
+                    people = " ".join(window_people[j]) if window_people else ""
+
+                    def another_owner(k: int) -> bool:
+                        ours = [x for x in unmatched_names(named, f"{sentences[k].text} {people}") if not x[0].isdigit()]
+                        theirs = unmatched_names(sentences[k].text[: stated[k][n]], clause)
+                        return bool(ours) and any(not x[0].isdigit() for x in theirs)
+
+                    if holders and all(another_owner(k) for k in holders):
+                        mask[i, j] = True
+    return mask
+
+
 _BOUND = re.compile(
     r"(?i)\b(?:(more\s+than|over|above|at\s+least|exceeding|in\s+excess\s+of)|(fewer\s+than|less\s+than|under|below"
     r"|at\s+most|nearly|almost|up\s+to))\s+(?:some\s+|about\s+)?[$€£]?(\d[\d,.]*\d|\d)"

@@ -29,11 +29,11 @@ from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares,
-    corrects_figures, denies, figure_of_another, figures_not_in, initials, joined_passages, lacks_answer_type,
-    leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates, passage_sentences, person_meant,
-    placed_elsewhere, pointed_articles, question_parts, reads_as_english, rerank_passages, respelled, says_nothing_of,
-    sentence_windows, sides, support_matrix, titled_articles, truecased, unmatched_names, unquoted, window_people,
-    with_following, without_source_pointer,
+    corrects_figures, denies, figure_of_another, figure_owned_elsewhere, figures_not_in, initials, joined_passages,
+    lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates, passage_sentences,
+    person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english, rerank_passages, respelled,
+    says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased, unmatched_names, unquoted,
+    window_people, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -617,7 +617,7 @@ class Assistant:
         """Zero support[i, j] where sentence j reads close to claim i but does not say it
         (rag.evidence): names in common only, the opposite (and then no other sentence may
         stand in), the words of another speaker, other numbers or months, other names, a place
-        or date the passage ties to other words."""
+        or date the passage ties to other words, a figure the passage gives to someone else."""
         chunks = [passages[s.passage].chunk for s in sentences]
         facts = [self._article(c.article_id, c.version) for c in chunks]  # each sentence's article
         times = [article_times(f.years, c.date) for f, c in zip(facts, chunks)]
@@ -637,8 +637,9 @@ class Assistant:
         proper = set().union(*(f.proper for f in facts))
         common = frozenset().union(*(f.lower for f in facts))  # words the articles also write in lower case
         support[names_not_in(claims, sentences, context, proper, common)] = 0.0
-        support[placed_elsewhere(claims, sentences, {n for n in proper if n not in common}, [f.lead for f in facts],
-                                 embed=self.pipeline.embedder.embed)] = 0.0
+        names = {n for n in proper if n not in common}
+        support[placed_elsewhere(claims, sentences, names, [f.lead for f in facts], embed=self.pipeline.embedder.embed)] = 0.0
+        support[figure_owned_elsewhere(claims, sentences, names, meant)] = 0.0
 
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]

@@ -218,6 +218,27 @@ def test_a_place_or_date_tied_to_other_words_is_not_support(shared_bot):
         assert shared_bot._verify(right + " [1]", passages, sentences, vectors).sentences[0].supported, right
 
 
+def test_a_figure_given_to_another_owner_is_not_support(shared_bot):
+    """The local model's "The new NATO-Ukraine Council would give Kyiv more than $110
+    billion" (heldout10 u012): the passage states the figure, and names the Council in the
+    next sentence, but the $110 billion is the European allies'. The claim that gives it to
+    them is supported, and so is one whose figure's sentence names no owner ("The initial
+    goal was to allocate 500 million euros annually for this program"). Real embedder."""
+    cases = [
+        ("What would the new NATO-Ukraine Council give Kyiv, and why did some see it as not enough?",
+         "The new NATO-Ukraine Council would give Kyiv more than $110 billion in support of Kyiv. [1]",
+         "Ukraine's European allies have provided more than $110 billion in support of Kyiv. [1]"),
+        ("How much money per year was the multi-year package Stoltenberg advocated meant to have?", None,
+         "The annual goal for the multi-year assistance package Stoltenberg advocated was 500 million euros. [1]"),
+    ]  # fmt: skip
+    for question, wrong, right in cases:
+        _, passages, sentences, vectors, _ = shared_bot.evidence(question)
+        if wrong:
+            assert not shared_bot._verify(wrong, passages, sentences, vectors).sentences[0].supported, wrong
+        ok = shared_bot._verify(right, passages, sentences, vectors)
+        assert ok.sentences[0].supported and ok.citations[0].quote, right
+
+
 def test_a_different_number_or_month_is_not_support(shared_bot):
     """A claim whose figure the passage does not state is unsupported, however close it reads
     ("200,000 casualties" against "more than 300,000 casualties", "$44 billion" against
