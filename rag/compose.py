@@ -9,6 +9,7 @@ Drafts are checked and renumbered by rag.citations afterwards, whichever wrote t
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -185,21 +186,26 @@ def closed_quotes(sentence: str) -> str:
 
 def byline_sentence(asked: str, title: str, date: str | None, publisher: str | None, author: str | None) -> str | None:
     """The sentence that answers who wrote (`asked` = "author") or who published ("publisher")
-    an article, from its metadata; None when the metadata does not say.
+    an article, from its metadata, with the day it was published as people write it; None when
+    the metadata does not say.
 
     >>> byline_sentence("author", "NATO meets", "2024-04-03", None, "Kateryna Denisova")
-    '"NATO meets" (2024-04-03) was written by Kateryna Denisova.'
+    '"NATO meets" was written by Kateryna Denisova, published on April 3, 2024.'
     >>> byline_sentence("publisher", "NATO meets", None, "IRIA", None)
     '"NATO meets" was published by IRIA.'
     >>> byline_sentence("author", "NATO meets", None, None, None) is None
     True
     """
-    when = f" ({date})" if date else ""
+    when = ""
+    if date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
+        day = datetime.date.fromisoformat(date)
+        when = f" on {day:%B} {day.day}, {day.year}"
     if asked == "author" and author:
-        return f'"{title}"{when} was written by {author}' + (f", for {publisher}." if publisher else ".")
+        return f'"{title}" was written by {author}' + (f" for {publisher}" if publisher else "") + (
+            f", published{when}." if when else ".")
     if publisher:
-        return f'"{title}"{when} was published by {publisher}' + (f", written by {author}." if author else ".")
+        return f'"{title}" was published by {publisher}{when}' + (f", written by {author}." if author else ".")
     if author:
-        return f'"{title}"{when} was written by {author}.'
+        return f'"{title}" was written by {author}' + (f", published{when}." if when else ".")
     return None
 

@@ -488,8 +488,9 @@ def bounds(text: str) -> set[tuple[str, int]]:
 _ARTICLE_NOUN = (r"(?:account|article|report|story|piece|coverage|write-?up|preview|overview|round-?up|explainer"
                  r"|dispatch)")
 _SOURCE_POINTER = re.compile(
-    r"(?i)(?:,\s*|\s+)(?:according\s+to|in|from|per|as\s+(?:told|reported|described)\s+in)\s+(?:the|that|this)\s+"
-    rf"(?:[\w’'-]+\s+){{0,3}}?{_ARTICLE_NOUN}\b(?:\s+(?:of|from|on|by|in)\s+[^,;?!.]*)?"
+    r"(?i)(?:^\s*|,\s*|\s+)(?:according\s+to|in|from|per|as\s+(?:told|reported|described)\s+in)\s+(?:the|that|this)\s+"
+    rf"(?:[\w’'-]+\s+){{0,3}}?{_ARTICLE_NOUN}\b"
+    r"(?:\s+(?:of|from|on|by|in|about|covering|describing|(?:looking\s+)?(?:back\s+)?at)\s+[^,;?!.]*)?"
     r"(?=\s*[,;?!.]|$)"
 )
 # "the NATO-briefings piece", "the early-2024 overview" anywhere in the question: an article
@@ -517,8 +518,13 @@ def without_source_pointer(question: str) -> str:
     "How do the article and the article each put Russia's ties with China?"
     >>> without_source_pointer("when did the invasion start per the iria piece")
     'when did the invasion start'
+    >>> without_source_pointer("According to the article on the Vilnius summit, in what year was it made?")
+    'in what year was it made?'
+    >>> without_source_pointer("Which two had pledged help, according to the piece looking back at the start of 2024?")
+    'Which two had pledged help?'
     """
-    stripped = _NAMED_ARTICLE.sub("the article", _SOURCE_POINTER.sub("", question)).strip()
+    stripped = _NAMED_ARTICLE.sub("the article", _SOURCE_POINTER.sub("", question))
+    stripped = re.sub(r"([:;,])\s*,", r"\1", stripped).strip(" ,;")  # "For my segment:, was ..." -> "...: was ..."
     return stripped if content_terms(stripped) else question
 
 
@@ -628,6 +634,9 @@ _WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:[a-z]+ )?(?:percentage|share|number|amount|sum|figures?)"
                        r"|what is the (?:number|amount|total|value|cost)"
                        r"|(?:estimates?|tally|toll|(?:number|amount|count)\s+of))\b")  # "Stoltenberg estimate of ..."
+# "What is NATO's annual budget ...?" (not "cost": "the cost of the war" is often told in words)
+_ASKS_MONEY = re.compile(r"(?i)\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|[\w’'-]+['’]s\s+)?(?:[a-z]+\s+)?"
+                         r"(?:budget|price|salary|revenue)s?\b")
 _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
     r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
@@ -838,6 +847,15 @@ def gives_count(sentence: str) -> bool:
     return bool(_NUMBER_IN.search(_YEAR.sub("", sentence)))
 
 
+def own_turn(question: str) -> str:
+    """A follow-up's own words, without the earlier question rag.followup appends to it.
+
+    >>> own_turn("And who decides? (about: How long has the war lasted?)")
+    'And who decides?'
+    """
+    return question.split(" (about:")[0]
+
+
 def lacks_answer_type(question: str, sentences: list[str], people: set[str] | frozenset[str] = frozenset()) -> str | None:
     """"a number" when the question asks how many or how much and none of `sentences` holds
     one, or none gives the currency it counts in ("How many euros" answered in dollars); "a date"
@@ -850,6 +868,8 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     'a number'
     >>> lacks_answer_type("How much aid?", ["Aid worth $77 billion."]) is None
     True
+    >>> lacks_answer_type("What is NATO's annual budget for its headquarters?", ["NATO met on November 29, 2023."])
+    'an amount of money'
     >>> lacks_answer_type("How many countries lead?", ["The United States, France, and Germany lead."]) is None
     True
     >>> lacks_answer_type("On what date did parliament ratify it?", ["It expects to ratify within weeks."])
@@ -875,6 +895,7 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     >>> lacks_answer_type("How many years will it run?", ["It runs for four years."]) is None
     True
     """
+    question = own_turn(question)  # "who ...? (about: how long the war lasted)" asks for no number
     counts = _HOW_MANY.search(question)
     listed = re.search(r"(?i)\bhow\s+many\b", question) and any(_ENUMERATION.search(s) for s in sentences)
     if counts and not listed and not any(gives_count(s) for s in sentences):
@@ -886,6 +907,8 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     unit = _HOW_MANY_UNITS.search(question)
     if unit and not _RELATES.search(question) and not any(re.search(rf"(?i)\b{_COUNT_WORD}[\s-]+{unit.group(1)}s?\b", s) for s in sentences):
         return f"a number of {unit.group(1)}s"
+    if _ASKS_MONEY.search(question) and not any(_MONEY.search(s) for s in sentences):
+        return "an amount of money"
     currency = _currency_asked(question)
     if currency and not any(re.search(_CURRENCIES[currency], s) for s in sentences):
         return f"an amount in {currency}s"
@@ -1526,7 +1549,7 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
     >>> unmatched_names("Did Germany pledge 5 billion euros?", "Germany pledged €5bn.")
     []
     """
-    head = question.split(" (about:")[0]
+    head = own_turn(question)
     text = evidence_text.lower().replace("’", "'")
     words = re.findall(r"[A-Za-z]{2,}", head)
     shouted = len(words) >= 3 and sum(w.isupper() for w in words) > 0.6 * len(words)
@@ -1885,6 +1908,8 @@ _ASKS_PUBLISHER = re.compile(
     # (not "which agency / site / paper": "Which site was shelled?" asks the story, not its byline)
     r"(?i)\b(?:which|what)\s+(?:outlet|publication|newspaper|website|publisher|magazine|news\s+(?:site|agency))s?\b"
     r"|\bwho\s+(?:published|ran|carried)\s+(?:the|that|this)\b"
+    r"|\b(?:which|what)\s+(?:[\w-]+\s+)?(?:organi[sz]ation|agency|site|company|group|institute|paper)\s+"
+    r"(?:published|ran|carried|put\s+out|issued)\s+(?:the|that|this)\b"
     r"|\bwhat\s+sources?\s+does\s+(?:the|that|this)\b[^?]*\bcredit\b"
 )
 
@@ -1900,6 +1925,8 @@ def asks_for_byline(question: str) -> str | None:
     ('publisher', None)
     >>> asks_for_byline("Which site was shelled?"), asks_for_byline("Which news agency ran the story?")
     (None, 'publisher')
+    >>> asks_for_byline("Which organisation published the write-up of the meeting?")
+    'publisher'
     """
     if _ASKS_AUTHOR.search(question) and re.search(rf"(?i)\b{_ARTICLE_NOUN}\b", question):
         return "author"

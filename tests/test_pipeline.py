@@ -155,6 +155,9 @@ def test_answer_contract(shared_bot):
         # Brussels together")
         ("How much aid has the United States provided to Ukraine, according to the IRIA report on the Brussels meeting?",
          "$77 billion", "002_fc072bcf967fd6d4"),
+        # ... nor when they open the question (heldout11 v022: refused, "... mentions NATO, Vilnius and Ukraine")
+        ("According to the article on NATO's plans ahead of the Vilnius summit, in what year was the vague pledge that "
+         "Ukraine will eventually become a member made?", "2014", "004_383273222443319f"),
         # "What" opening the second sentence is no name (was refused: "... mentions Ukraine, NATO and What")
         ("Stoltenberg spoke of institutionalizing support for Ukraine within NATO. What would that make the support, "
          "in his words?", "more predictable", "003_16edb1bee11da1a2"),
@@ -221,6 +224,8 @@ def test_off_topic_questions_are_refused(shared_bot, question):
         # the minister who spoke is Turkish; Hungary is only watched (heldout10 u036)
         ("Which Hungarian minister told NATO colleagues that Hungary's parliament would decide on Sweden's "
          "membership?", "Hungarian, NATO, Sweden and minister together"),
+        # a budget is money: a date of the Brussels meeting is none (heldout11 v045)
+        ("What is NATO's annual budget for running its Brussels headquarters?", "an amount of money"),
     ],
 )
 def test_near_misses_are_refused(shared_bot, question, why):
@@ -695,7 +700,10 @@ def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_
     assert not a.refused and a.text.startswith('"NATO Foreign Ministers meet') and "IRIA" in a.sentences[0].text, a.text
     assert a.sentences[0].markers == (1,) and a.citations[0].article_id == "002_fc072bcf967fd6d4"
     a = shared_bot.ask("Who wrote the Kyiv Independent piece on long-term support showing Russia it cannot win?")
-    assert "Kateryna Denisova" in a.sentences[0].text, a.text
+    assert "Kateryna Denisova" in a.sentences[0].text and "April 3, 2024" in a.sentences[0].text, a.text
+    # "Which organisation published ...?" asks for the outlet too (heldout11 v021)
+    a = shared_bot.ask("Which organisation published the write-up of the Brussels meeting that covers Turkey and Sweden?")
+    assert "published by IRIA" in a.sentences[0].text, a.text
     a = shared_bot.ask("What did Blinken say about fatigue among the allies?")
     assert "published by" not in a.text and "written by" not in a.text
 
@@ -784,6 +792,18 @@ def test_a_topic_sentence_comes_with_the_sentence_that_says_what_it_announces(sh
     sentence lists the pressure (heldout10 u016, heldout8 s020, heldout4 n017)."""
     a = shared_bot.ask("For my essay: describe the economic pressure Russia is under according to Stoltenberg.")
     assert "Oil and gas revenues are down" in a.text, a.text
+
+
+def test_a_follow_up_asks_for_what_its_own_words_ask(shared_bot):
+    """"And who did Stoltenberg say would make the call on ending it?" after a question about
+    how long the war was lasting was refused as asking for a number: the answer type was read
+    from the earlier question appended to it (heldout11 v033)."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "What did the early-2024 article say about how long the war was lasting?"},
+        {"role": "assistant", "content": "It said the war had dragged on far longer than many expected."},
+        {"role": "user", "content": "And who did Stoltenberg say would make the call on ending it?"},
+    ])
+    assert not a.refused and "made by Kyiv" in a.text, a.notice
 
 
 def test_a_follow_up_that_asks_something_of_its_own_takes_only_names_from_the_last_question(shared_bot):
