@@ -10,13 +10,15 @@ Drafts are checked and renumbered by rag.citations afterwards, whichever wrote t
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, without_source_pointer,
+    PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, own_turn,
+    without_source_pointer,
 )
 from rag.types import ScoredChunk
 
@@ -133,7 +135,7 @@ class ExtractiveComposer:
         noun = asked_noun(question)  # "Which anniversary ...?": so must the extra sentences name it
         if ranked and noun and noun in content_terms(ranked[0].sentence.text):
             ranked = ranked[:1] + [r for r in ranked[1:] if noun in content_terms(r.sentence.text)]
-        chosen = with_details(question, select_sentences(ranked, articles=articles, margin=margin), ranked)
+        chosen = with_details(question, select_sentences(ranked, articles=articles, margin=margin), ranked, articles)
         for n, r in enumerate(chosen):
             yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"
 
@@ -141,10 +143,12 @@ class ExtractiveComposer:
 _FILLER = content_terms("as well, too, again, meanwhile, moreover, indeed, however, currently")
 
 
-def with_details(question: str, chosen: list[RankedSentence], ranked: list[RankedSentence]) -> list[RankedSentence]:
+def with_details(question: str, chosen: list[RankedSentence], ranked: list[RankedSentence],
+                 articles: list[str] | None = None) -> list[RankedSentence]:
     """Each chosen sentence that adds at most one word to the question ("Economic pressure on
     Russia has intensified as well.": a topic sentence) followed by the next sentence of its
-    passage, which says what it only announces ("Oil and gas revenues are down, ...").
+    article (`articles[i]`: the article of passage i), which says what it only announces
+    ("Oil and gas revenues are down, ...").
 
     >>> from rag.evidence import PassageSentence as S
     >>> r = [RankedSentence(S(0, 0, 40, "Economic pressure on Russia has intensified."), 0.8),
@@ -153,18 +157,54 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     ['Economic pressure on Russia has intensified.', 'Oil and gas revenues are down.']
     >>> [x.sentence.text for x in with_details("What is the pressure on Russia?", r[1:], r)]
     ['Oil and gas revenues are down.']
+
+    A sentence that names aspects ("political, military, and economic setbacks") is followed
+    by the sentences of its passage that take them up in turn ("Politically, ...",
+    "Militarily, ..."): they are what it announces (heldout11 v026). Only the best sentence's,
+    and of those only the aspects the question names when it names some ("And militarily?").
+
+    >>> r = [RankedSentence(S(0, 0, 40, "Russia faces political and military setbacks."), 0.8),
+    ...      RankedSentence(S(0, 41, 80, "Politically, it lost influence."), 0.4),
+    ...      RankedSentence(S(0, 81, 99, "Militarily, it lost tanks."), 0.3)]
+    >>> [x.sentence.text for x in with_details("Why is Russia worse off?", r[:1], r)][1:]
+    ['Politically, it lost influence.', 'Militarily, it lost tanks.']
+    >>> [x.sentence.text for x in with_details("And militarily?", r[:1], r)][1:]
+    ['Militarily, it lost tanks.']
+    >>> [x.sentence.text for x in with_details("What military losses?", r[:1], r[:2])][1:]
+    []
     """
+    def article(x: RankedSentence) -> str | int:
+        return articles[x.sentence.passage] if articles else x.sentence.passage
+
+    def place(x: RankedSentence) -> tuple[str | int, int]:
+        return article(x), x.sentence.start
+
     asked = content_terms(question) | _FILLER
     out: list[RankedSentence] = []
-    for r in chosen:
+    for n, r in enumerate(chosen):
         out.append(r)
-        if len(content_terms(r.sentence.text) - asked) > 1:
-            continue
-        after = [x for x in ranked if x.sentence.passage == r.sentence.passage and x.sentence.start >= r.sentence.end]
-        following = min(after, key=lambda x: x.sentence.start, default=None)
-        if following is not None and following not in chosen and following not in out:
-            out.append(following)
+        after: list[RankedSentence] = []  # the sentences after it in its article, once each (passages overlap)
+        for x in sorted(ranked, key=lambda x: (x.sentence.start, x.sentence.passage)):
+            if article(x) == article(r) and x.sentence.start >= r.sentence.end and place(x) not in map(place, after):
+                after.append(x)
+        # (the best sentence's only; the aspects the question names, when it names some)
+        aspects = {a for w in re.findall(r"\b[a-z]+(?:al|ic|ary|ive|ous)\b", r.sentence.text) for a in _adverbs(w)} if n == 0 else set()
+        taken_up = list(itertools.takewhile(lambda x: _lead_word(x) in aspects, after))
+        named = {a for a in aspects if a[:5] in own_turn(question).lower()}  # "And militarily?", "What military losses?"
+        taken_up = [x for x in taken_up if _lead_word(x) in named] if named else taken_up
+        if len(taken_up) < 2 and len(content_terms(r.sentence.text) - asked) <= 1:
+            taken_up = after[:1]
+        out.extend(x for x in taken_up if place(x) not in {place(y) for y in chosen + out})
     return out
+
+
+def _lead_word(r: RankedSentence) -> str:
+    return r.sentence.text.split(",")[0].strip().lower()
+
+
+def _adverbs(adjective: str) -> set[str]:
+    """The adverbs an adjective makes: "political" -> "politically", "military" -> "militarily"."""
+    return {adjective + "ly", adjective + "ally", adjective[:-1] + "ily" if adjective.endswith("y") else adjective + "ly"}
 
 
 def closed_quotes(sentence: str) -> str:
