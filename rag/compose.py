@@ -128,14 +128,15 @@ class ExtractiveComposer:
         articles = [p.chunk.article_id for p in passages]
         # "What do the articles say about ...": other articles' sentences are what is asked for
         margin = SAME_ARTICLE_MARGIN if asks_across_articles(question) else SIBLING_MARGIN
-        if ranked and asks_for_a_kind(question):  # "When ...?", "How many ...?": so must the extra sentences
-            ranked = ranked[:1] + [r for r in ranked[1:] if answer_type_bonus(question, r.sentence.text) > 0]
+        candidates = ranked  # what may answer; `ranked` stays whole for the sentences around them
+        if candidates and asks_for_a_kind(question):  # "When ...?", "How many ...?": so must the extra sentences
+            candidates = ranked[:1] + [r for r in ranked[1:] if answer_type_bonus(question, r.sentence.text) > 0]
             if not asks_across_articles(question):  # ... and be about what is asked (not another meeting's date)
-                ranked = ranked[:1] + on_topic(question, ranked[1:], ranked)
+                candidates = candidates[:1] + on_topic(question, candidates[1:], candidates)
         noun = asked_noun(question)  # "Which anniversary ...?": so must the extra sentences name it
-        if ranked and noun and noun in content_terms(ranked[0].sentence.text):
-            ranked = ranked[:1] + [r for r in ranked[1:] if noun in content_terms(r.sentence.text)]
-        chosen = with_details(question, select_sentences(ranked, articles=articles, margin=margin), ranked, articles)
+        if candidates and noun and noun in content_terms(candidates[0].sentence.text):
+            candidates = candidates[:1] + [r for r in candidates[1:] if noun in content_terms(r.sentence.text)]
+        chosen = with_details(question, select_sentences(candidates, articles=articles, margin=margin), ranked, articles)
         for n, r in enumerate(chosen):
             yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"
 
@@ -172,6 +173,14 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     ['Militarily, it lost tanks.']
     >>> [x.sentence.text for x in with_details("What military losses?", r[:1], r[:2])][1:]
     []
+
+    A sentence that opens by pointing back ("Those fears ...", "This step ...") comes after the
+    sentence of its passage it points to, which says what it means (heldout11 v013).
+
+    >>> r = [RankedSentence(S(0, 0, 30, "Some feared Kyiv would fall."), 0.2),
+    ...      RankedSentence(S(0, 31, 60, "Those fears did not materialize."), 0.8)]
+    >>> [x.sentence.text for x in with_details("What fears were there?", r[1:], r)]
+    ['Some feared Kyiv would fall.', 'Those fears did not materialize.']
     """
     def article(x: RankedSentence) -> str | int:
         return articles[x.sentence.passage] if articles else x.sentence.passage
@@ -182,6 +191,11 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     asked = content_terms(question) | _FILLER
     out: list[RankedSentence] = []
     for n, r in enumerate(chosen):
+        if _POINTS_BACK.match(r.sentence.text):  # "Those fears did not materialize." says nothing alone
+            antecedent = next((x for x in ranked if x.sentence.passage == r.sentence.passage  # just before, in its passage
+                               and 0 <= r.sentence.start - x.sentence.end <= 3), None)
+            if antecedent is not None and place(antecedent) not in {place(y) for y in chosen + out}:
+                out.append(antecedent)
         out.append(r)
         after: list[RankedSentence] = []  # the sentences after it in its article, once each (passages overlap)
         for x in sorted(ranked, key=lambda x: (x.sentence.start, x.sentence.passage)):
@@ -196,6 +210,11 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
             taken_up = after[:1]
         out.extend(x for x in taken_up if place(x) not in {place(y) for y in chosen + out})
     return out
+
+
+# A sentence that opens by pointing back ("Those fears ...", "This step ..."), not at a time ("This year ...")
+_POINTS_BACK = re.compile(r"(?:This|These|Those|Such)\s+(?!(?:year|week|month|time|spring|summer|autumn|fall|winter"
+                          r"|morning|evening)s?\b)[a-z]+\b")
 
 
 def _lead_word(r: RankedSentence) -> str:

@@ -805,6 +805,13 @@ def test_a_sentence_naming_aspects_comes_with_the_sentences_that_take_them_up(sh
     assert "Politically, Moscow" not in a.text, a.text
 
 
+def test_a_sentence_that_points_back_comes_after_what_it_points_to(shared_bot):
+    """"Those fears did not materialize." was the whole answer to how quickly Kyiv was
+    expected to fall; the sentence before it says "within days" (heldout11 v013)."""
+    a = shared_bot.ask("When the fighting began, how quickly did people think Russia could take the Ukrainian capital?")
+    assert "seize Kyiv within days" in a.text and "Those fears did not materialize" in a.text, a.text
+
+
 def test_a_follow_up_asks_for_what_its_own_words_ask(shared_bot):
     """"And who did Stoltenberg say would make the call on ending it?" after a question about
     how long the war was lasting was refused as asking for a number: the answer type was read
