@@ -201,11 +201,7 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
         for x in sorted(ranked, key=lambda x: (x.sentence.start, x.sentence.passage)):
             if article(x) == article(r) and x.sentence.start >= r.sentence.end and place(x) not in map(place, after):
                 after.append(x)
-        # (the best sentence's only; the aspects the question names, when it names some)
-        aspects = {a for w in re.findall(r"\b[a-z]+(?:al|ic|ary|ive|ous)\b", r.sentence.text) for a in _adverbs(w)} if n == 0 else set()
-        taken_up = list(itertools.takewhile(lambda x: _lead_word(x) in aspects, after))
-        named = {a for a in aspects if a[:5] in own_turn(question).lower()}  # "And militarily?", "What military losses?"
-        taken_up = [x for x in taken_up if _lead_word(x) in named] if named else taken_up
+        taken_up = _aspects_taken_up(question, r, after) if n == 0 else []  # (the best sentence's only)
         if len(taken_up) < 2 and len(content_terms(r.sentence.text) - asked) <= 1:
             taken_up = after[:1]
         out.extend(x for x in taken_up if place(x) not in {place(y) for y in chosen + out})
@@ -215,6 +211,16 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
 # A sentence that opens by pointing back ("Those fears ...", "This step ..."), not at a time ("This year ...")
 _POINTS_BACK = re.compile(r"(?:This|These|Those|Such)\s+(?!(?:year|week|month|time|spring|summer|autumn|fall|winter"
                           r"|morning|evening)s?\b)[a-z]+\b")
+
+
+def _aspects_taken_up(question: str, r: RankedSentence, after: list[RankedSentence]) -> list[RankedSentence]:
+    """The run of sentences `after` r that open with an adverb of one of its adjectives
+    ("Politically, ..." after "political, military, and economic setbacks"); only those the
+    question names when it names some ("And militarily?", "What military losses?")."""
+    aspects = {a for w in re.findall(r"\b[a-z]+(?:al|ic|ary|ive|ous)\b", r.sentence.text) for a in _adverbs(w)}
+    taken_up = list(itertools.takewhile(lambda x: _lead_word(x) in aspects, after))
+    named = {a for a in aspects if a[:5] in own_turn(question).lower()}
+    return [x for x in taken_up if _lead_word(x) in named] if named else taken_up
 
 
 def _lead_word(r: RankedSentence) -> str:
@@ -256,9 +262,11 @@ def byline_sentence(asked: str, title: str, date: str | None, publisher: str | N
     True
     """
     when = ""
-    if date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
-        day = datetime.date.fromisoformat(date)
+    try:
+        day = datetime.date.fromisoformat(date or "")
         when = f" on {day:%B} {day.day}, {day.year}"
+    except ValueError:  # no date, or one a sidecar wrote badly: say none
+        pass
     if asked == "author" and author:
         return f'"{title}" was written by {author}' + (f" for {publisher}" if publisher else "") + (
             f", published{when}." if when else ".")
