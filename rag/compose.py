@@ -258,6 +258,8 @@ def byline_sentence(asked: str, title: str, date: str | None, publisher: str | N
     '"NATO meets" was written by Kateryna Denisova, published on April 3, 2024.'
     >>> byline_sentence("publisher", "NATO meets", None, "IRIA", None)
     '"NATO meets" was published by IRIA.'
+    >>> byline_sentence("author", "NATO meets", "2024-02-30", None, "A. Writer")  # a sidecar's bad date
+    '"NATO meets" was written by A. Writer.'
     >>> byline_sentence("author", "NATO meets", None, None, None) is None
     True
     """
