@@ -76,6 +76,7 @@ _PUBLICATION = re.compile(
     r"\b(?:Herald|Times|Post|News|Review|Journal|Gazette|Daily|Press|Tribune|Chronicle|Guardian|Observer|Telegraph"
     r"|Independent|Magazine|Weekly|Standard|Mail|Express|Courier|Dispatch|Register|Bulletin|Ledger|Monitor|Record|Wire)\b"
 )
+_READING_TIME = re.compile(r"(?i)\s*\b\d+\s*min(?:ute)?s?\s+read\b")
 _BYLINE = re.compile(r"^(?:by|(?:reporting|written|words|text)\s+by)\s+(.{2,200})$", re.IGNORECASE)
 _SOURCE = re.compile(r"^(?:source|sources|via)\s*:\s*(.{2,150})$", re.IGNORECASE)
 _URL_LINE = re.compile(r"^(?:(?:url|link|originally published at|source)\s*:?\s*)?(https?://\S+)$", re.IGNORECASE)
@@ -153,7 +154,10 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
     >>> c = clean_text("Skip to content\\nBig News Today\\nBig News Today\\nBy Ann Lee March 2, 2024\\n"
     ...                "The minister spoke on Monday. She said more.\\nSubscribe\\n* indicates required")
     >>> c.title, c.author, c.date, c.text
-    ('Big News Today', 'Ann Lee', '2024-03-02', 'The minister spoke on Monday. She said more.')
+    ('Big News Today', 'Ann Lee', '2024-03-02', 'By Ann Lee March 2, 2024\\n\\nThe minister spoke on Monday. She said more.')
+
+    The byline stays in the text (without a page's "2 min read"): it is what the article says
+    of who wrote it, and a question asking who did cites it.
     """
     lines = [ln.strip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = _timed_entries([ln for ln in lines if ln])
@@ -205,7 +209,10 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
                 meta.setdefault("author", author)
             if date:
                 meta.setdefault("date", date)
-            removed.append(line)
+            if author:  # the byline is the article's text too ("Who wrote ...?" cites it), not its reading time
+                kept.append(_READING_TIME.sub("", line).strip())
+            else:
+                removed.append(line)
             continue
         if "title" not in meta and not kept and len(line) <= 200 and not is_sentence(line):
             meta["title"] = line

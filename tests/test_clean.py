@@ -127,7 +127,9 @@ def test_mastheads_bylines_and_footers_in_the_forms_users_bring():
           "The bakery will close on March 30, its owner said.\n\nThis site uses cookies. Find out more. OK\n\n"
           "It was founded in 1962 and is famous for its pasties.\n\n© 2024 Herald Media Ltd. Registered in England No. 0123456\n")
     a = clean_article(md, article_id="b", source="b.md", kind=".md")
-    assert a.text == "The bakery will close on March 30, its owner said.\n\nIt was founded in 1962 and is famous for its pasties."
+    # the byline is the article's own text, kept where it stands ("Who wrote ...?" cites it); the masthead is not
+    assert a.text == ("By Helen Ashdown | March 3, 2024\n\nThe bakery will close on March 30, its owner said.\n\n"
+                      "It was founded in 1962 and is famous for its pasties.")
     assert (a.publisher, a.author, a.date) == ("Harbourton Herald", "Helen Ashdown", "2024-03-03")
     # a city dateline is dropped too, but a city is no publisher
     assert clean_text("New York, 3 May 2024\nShares rose on Friday after the report.").publisher is None
@@ -137,7 +139,7 @@ def test_mastheads_bylines_and_footers_in_the_forms_users_bring():
     <div>Reporting by Sam Whitfield</div><p>Faith Chebet won the women's race in a course record.</p>
     <footer>© 2024 Riverside Sport Daily. Registered in England No. 0123456</footer></body></html>"""
     a = clean_article(page, article_id="m", source="m.html", kind=".html")
-    assert a.text == "Faith Chebet won the women's race in a course record."
+    assert a.text == "Reporting by Sam Whitfield\n\nFaith Chebet won the women's race in a course record."
     assert (a.title, a.publisher, a.author) == ("Marathon: as it happened", "Riverside Sport Daily", "Sam Whitfield")
 
 
