@@ -40,7 +40,7 @@ from rag.followup import absolute_dates, last_user_turn, resolve_references, rew
 from rag.ingest import IngestOptions, Progress, ingest_files, remove_article
 from rag.prompting import gives_orders
 from rag.settings import Settings, load_settings
-from rag.types import Answer, AnswerSentence, Chunk, IngestSummary, ScoredChunk
+from rag.types import Answer, AnswerSentence, Chunk, Citation, IngestSummary, ScoredChunk
 from vectorstore.base import ArticleRecord, Where
 
 ANSWER_SENTENCES, ANSWER_MARGIN = 3, 0.08  # the sentences an extractive answer may draw on (rag.compose)
@@ -214,7 +214,7 @@ class Assistant:
             addition = " ".join(f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]" for r in unsaid)
             yield " " + addition
             verified = self._verify(f"{draft} {addition}", passages, sentences, sentence_vectors)
-        verified = self._with_byline(question, verified)
+        verified = self._with_byline(question, verified, passages)
         yield finish(verified.text, verified, composer.name, notice)
 
     def evidence(self, question: str, *, top_k: int | None = None, where: Where | None = None) -> Evidence:
@@ -442,10 +442,11 @@ class Assistant:
                 unsaid.append(best)
         return unsaid
 
-    def _with_byline(self, question: str, verified: Verified) -> Verified:
+    def _with_byline(self, question: str, verified: Verified, passages: list[ScoredChunk]) -> Verified:
         """A question asking who wrote or published the article the answer cites first gets
-        that article's byline, from its metadata, as the answer's first sentence, citing it
-        (the article's text does not say who wrote it)."""
+        that article's byline, from its metadata, as the answer's first sentence, citing the
+        retrieved passage that holds the byline line when there is one (bylines stay in the
+        text; copyright and source lines do not), else the article's first citation."""
         asked = asks_for_byline(question)
         record = self.pipeline.retriever.snapshot().articles.get(verified.citations[0].article_id) if asked else None
         if record is None:
@@ -454,8 +455,26 @@ class Assistant:
         line = byline_sentence(asked, a.title, a.date, a.publisher, a.author)
         if line is None:
             return verified
-        return Verified(f"{line} [1] {verified.text}", (AnswerSentence(line, (1,), True), *verified.sentences),
-                        verified.citations)
+        holder = next((p.chunk for p in passages if p.chunk.article_id == a.article_id and a.author
+                       and a.author in p.chunk.text), None)  # fmt: skip
+        cited = next((c.marker for c in verified.citations if holder and (c.article_id, c.start) == (
+            holder.article_id, holder.start)), None) if holder else 1
+        if cited is not None:
+            return Verified(f"{line} [{cited}] {verified.text}",
+                            (AnswerSentence(line, (cited,), True), *verified.sentences), verified.citations)
+        assert holder is not None and a.author is not None
+        at = holder.text.index(a.author)  # the byline line, quoted
+        end = holder.text.find("\n", at)
+        q_start, q_end = holder.text.rfind("\n", 0, at) + 1, end if end >= 0 else len(holder.text)
+        byline = Citation(marker=1, source=holder.source, article_id=holder.article_id, title=holder.title,
+                          date=holder.date, text=holder.text, start=holder.start, end=holder.end, score=1.0,
+                          quote=holder.text[q_start:q_end], quote_start=holder.start + q_start,
+                          quote_end=holder.start + q_end, publisher=a.publisher)  # fmt: skip
+        later = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", verified.text)
+        return Verified(f"{line} [1] {later}",
+                        (AnswerSentence(line, (1,), True),
+                         *(replace(x, markers=tuple(n + 1 for n in x.markers)) for x in verified.sentences)),
+                        (byline, *(replace(c, marker=c.marker + 1) for c in verified.citations)))
 
     def _sides_left_unsaid(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence],
                            verified: Verified) -> list[RankedSentence]:

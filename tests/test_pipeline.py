@@ -693,14 +693,19 @@ def test_articles_named_by_nickname_and_comparisons_over_time_are_answered(share
 
 
 def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_bot):
-    """The byline is metadata, not text: "Which outlet published ...?" was answered with the
-    passage the question describes, never naming the outlet (heldout h044, heldout8 s008,
-    s009, s013). The article cited first now opens the answer with its byline."""
+    """A copyright or source line is metadata, not text: "Which outlet published ...?" was
+    answered with the passage the question describes, never naming the outlet (heldout h044,
+    heldout8 s008, s009, s013). The article cited first now opens the answer with its byline."""
     a = shared_bot.ask("Which outlet published the report in which Blinken saw no sense of fatigue among the allies?")
     assert not a.refused and a.text.startswith('"NATO Foreign Ministers meet') and "IRIA" in a.sentences[0].text, a.text
     assert a.sentences[0].markers == (1,) and a.citations[0].article_id == "002_fc072bcf967fd6d4"
     a = shared_bot.ask("Who wrote the Kyiv Independent piece on long-term support showing Russia it cannot win?")
     assert "Kateryna Denisova" in a.sentences[0].text and "April 3, 2024" in a.sentences[0].text, a.text
+    # ... and cites the passage that holds the byline: it stays in the article's text (heldout11 v019)
+    marker = a.sentences[0].markers[0]
+    cited = next(c for c in a.citations if c.marker == marker)
+    assert "by Kateryna Denisova and The Kyiv Independent news desk April 3, 2024" in cited.text, cited.text
+    assert "min read" not in cited.text
     # "Which organisation published ...?" asks for the outlet too (heldout11 v021)
     a = shared_bot.ask("Which organisation published the write-up of the Brussels meeting that covers Turkey and Sweden?")
     assert "published by IRIA" in a.sentences[0].text, a.text
