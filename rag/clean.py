@@ -165,6 +165,7 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
     removed: list[str] = []
     kept: list[str] = []
     seen: set[str] = set()
+    bylines: set[str] = set()  # kept, but no body text: the headline may still follow
     body_chars = 0
 
     for i, line in enumerate(lines):
@@ -211,10 +212,11 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
                 meta.setdefault("date", date)
             if author:  # the byline is the article's text too ("Who wrote ...?" cites it), not its reading time
                 kept.append(_READING_TIME.sub("", line).strip())
+                bylines.add(kept[-1])
             else:
                 removed.append(line)
             continue
-        if "title" not in meta and not kept and len(line) <= 200 and not is_sentence(line):
+        if "title" not in meta and set(kept) <= bylines and len(line) <= 200 and not is_sentence(line):
             meta["title"] = line
             removed.append(line)
             continue
@@ -222,8 +224,8 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanText:
         if title and _norm(title) in low and len(line) <= len(title) + 80 and not is_sentence(line):
             removed.append(line)  # "Europe, News  No Comments on <title>" and the like
             if body_chars == 0:  # what came before the headline is the page's header: site name, menu
-                removed.extend(kept)
-                kept.clear()
+                removed.extend(k for k in kept if k not in bylines)
+                kept[:] = [k for k in kept if k in bylines]
             continue
         kept.append(line)
         body_chars += len(line) if is_sentence(line) else 0

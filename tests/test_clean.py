@@ -131,6 +131,9 @@ def test_mastheads_bylines_and_footers_in_the_forms_users_bring():
     assert a.text == ("By Helen Ashdown | March 3, 2024\n\nThe bakery will close on March 30, its owner said.\n\n"
                       "It was founded in 1962 and is famous for its pasties.")
     assert (a.publisher, a.author, a.date) == ("Harbourton Herald", "Helen Ashdown", "2024-03-03")
+    # a byline above the headline: the headline is still the title, and no text
+    c = clean_text("By Ann Lee\nBig News Today\nThe minister spoke on Monday.")
+    assert (c.title, c.author, c.text) == ("Big News Today", "Ann Lee", "By Ann Lee\n\nThe minister spoke on Monday.")
     # a city dateline is dropped too, but a city is no publisher
     assert clean_text("New York, 3 May 2024\nShares rose on Friday after the report.").publisher is None
     # no og:title: the headline is the <h1> the page title starts with; the menu above it is header
