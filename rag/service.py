@@ -457,24 +457,27 @@ class Assistant:
             return verified
         holder = next((p.chunk for p in passages if p.chunk.article_id == a.article_id and a.author
                        and a.author in p.chunk.text), None)  # fmt: skip
-        cited = next((c.marker for c in verified.citations if holder and (c.article_id, c.start) == (
-            holder.article_id, holder.start)), None) if holder else 1
-        if cited is not None:
-            return Verified(f"{line} [{cited}] {verified.text}",
-                            (AnswerSentence(line, (cited,), True), *verified.sentences), verified.citations)
-        assert holder is not None and a.author is not None
-        at = holder.text.index(a.author)  # the byline line, quoted
-        end = holder.text.find("\n", at)
-        q_start, q_end = holder.text.rfind("\n", 0, at) + 1, end if end >= 0 else len(holder.text)
-        byline = Citation(marker=1, source=holder.source, article_id=holder.article_id, title=holder.title,
-                          date=holder.date, text=holder.text, start=holder.start, end=holder.end, score=1.0,
-                          quote=holder.text[q_start:q_end], quote_start=holder.start + q_start,
-                          quote_end=holder.start + q_end, publisher=a.publisher)  # fmt: skip
-        later = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", verified.text)
-        return Verified(f"{line} [1] {later}",
-                        (AnswerSentence(line, (1,), True),
-                         *(replace(x, markers=tuple(n + 1 for n in x.markers)) for x in verified.sentences)),
-                        (byline, *(replace(c, marker=c.marker + 1) for c in verified.citations)))
+        citations = list(verified.citations)
+        marker = 1  # the article's first citation, unless a passage holding the byline line is retrieved
+        if holder is not None and a.author is not None:
+            marker = next((c.marker for c in citations if (c.article_id, c.start) == (holder.article_id, holder.start)),
+                          len(citations) + 1)  # fmt: skip
+            if marker > len(citations):
+                at = holder.text.index(a.author)  # the byline line, quoted
+                end = holder.text.find("\n", at)
+                q_start, q_end = holder.text.rfind("\n", 0, at) + 1, end if end >= 0 else len(holder.text)
+                citations.append(Citation(
+                    marker=marker, source=holder.source, article_id=holder.article_id, title=holder.title,
+                    date=holder.date, text=holder.text, start=holder.start, end=holder.end, score=1.0,
+                    quote=holder.text[q_start:q_end], quote_start=holder.start + q_start,
+                    quote_end=holder.start + q_end, publisher=a.publisher,
+                ))  # fmt: skip
+        # the byline's citation becomes [1], the others follow in their order (of first use)
+        order = {marker: 1} | {c.marker: n for n, c in enumerate([c for c in citations if c.marker != marker], 2)}
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{order.get(int(m.group(1)), int(m.group(1)))}]", verified.text)
+        sentences = tuple(replace(x, markers=tuple(order[n] for n in x.markers)) for x in verified.sentences)
+        return Verified(f"{line} [1] {text}", (AnswerSentence(line, (1,), True), *sentences),
+                        tuple(sorted((replace(c, marker=order[c.marker]) for c in citations), key=lambda c: c.marker)))
 
     def _sides_left_unsaid(self, question: str, passages: list[ScoredChunk], ranked: list[RankedSentence],
                            verified: Verified) -> list[RankedSentence]:

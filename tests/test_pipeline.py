@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -706,6 +707,8 @@ def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_
     cited = next(c for c in a.citations if c.marker == marker)
     assert "by Kateryna Denisova and The Kyiv Independent news desk April 3, 2024" in cited.text, cited.text
     assert "min read" not in cited.text
+    first_uses = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", a.text)))
+    assert first_uses == list(range(1, len(a.citations) + 1)), a.text  # numbered in order of first use
     # "Which organisation published ...?" asks for the outlet too (heldout11 v021)
     a = shared_bot.ask("Which organisation published the write-up of the Brussels meeting that covers Turkey and Sweden?")
     assert "published by IRIA" in a.sentences[0].text, a.text
