@@ -634,9 +634,10 @@ _WHEN = re.compile(r"(?i)(?:^|[,;:]\s|\s[-–—]\s)\s*(?:when|(?:(?:in|by|since
 _HOW_MANY = re.compile(r"(?i)\b(?:how (?:many|much|large|big|long|far)|what (?:[a-z]+ )?(?:percentage|share|number|amount|sum|figures?)"
                        r"|what is the (?:number|amount|total|value|cost)"
                        r"|(?:estimates?|tally|toll|(?:number|amount|count)\s+of))\b")  # "Stoltenberg estimate of ..."
-# "What is NATO's annual budget ...?" (not "cost": "the cost of the war" is often told in words)
+# "What is NATO's annual budget ...?" (not "cost" or "revenue": "the cost of the war", "revenues are
+# down" are often told in words)
 _ASKS_MONEY = re.compile(r"(?i)\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|[\w’'-]+['’]s\s+)?(?:[a-z]+\s+)?"
-                         r"(?:budget|price|salary|revenue)s?\b")
+                         r"(?:budget|price|salary)s?\b")
 _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
     r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
