@@ -188,13 +188,16 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     def place(x: RankedSentence) -> tuple[str | int, int]:
         return article(x), x.sentence.start
 
+    def new(x: RankedSentence) -> bool:  # not yet in the answer (passages overlap: a sentence may recur)
+        return place(x) not in {place(y) for y in chosen + out}
+
     asked = content_terms(question) | _FILLER
     out: list[RankedSentence] = []
     for n, r in enumerate(chosen):
         if _POINTS_BACK.match(r.sentence.text):  # "Those fears did not materialize." says nothing alone
             antecedent = next((x for x in ranked if x.sentence.passage == r.sentence.passage  # just before, in its passage
                                and 0 <= r.sentence.start - x.sentence.end <= 3), None)
-            if antecedent is not None and place(antecedent) not in {place(y) for y in chosen + out}:
+            if antecedent is not None and new(antecedent):
                 out.append(antecedent)
         out.append(r)
         after: list[RankedSentence] = []  # the sentences after it in its article, once each (passages overlap)
@@ -204,7 +207,7 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
         taken_up = _aspects_taken_up(question, r, after) if n == 0 else []  # (the best sentence's only)
         if len(taken_up) < 2 and len(content_terms(r.sentence.text) - asked) <= 1:
             taken_up = after[:1]
-        out.extend(x for x in taken_up if place(x) not in {place(y) for y in chosen + out})
+        out.extend(x for x in taken_up if new(x))
     return out
 
 
