@@ -694,9 +694,10 @@ def test_articles_named_by_nickname_and_comparisons_over_time_are_answered(share
 
 
 def test_who_wrote_or_published_an_article_is_answered_from_its_metadata(shared_bot):
-    """A copyright or source line is metadata, not text: "Which outlet published ...?" was
-    answered with the passage the question describes, never naming the outlet (heldout h044,
-    heldout8 s008, s009, s013). The article cited first now opens the answer with its byline."""
+    """"Who wrote / which outlet published ...?" was answered with the passage the question
+    describes, never naming the author or outlet (heldout h044, heldout8 s008, s009, s013). The
+    article cited first now opens the answer with its byline from the metadata, citing the
+    passage that holds the byline line (kept in the text); a copyright or source line is not."""
     a = shared_bot.ask("Which outlet published the report in which Blinken saw no sense of fatigue among the allies?")
     assert not a.refused and a.text.startswith('"NATO Foreign Ministers meet') and "IRIA" in a.sentences[0].text, a.text
     assert a.sentences[0].markers == (1,) and a.citations[0].article_id == "002_fc072bcf967fd6d4"
