@@ -871,7 +871,7 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     0.06
     >>> answer_type_bonus("How many troops?", "Troops were sent."), answer_type_bonus("Who spoke?", "He spoke in 2023.")
     (0.0, 0.0)
-    >>> answer_type_bonus("What areas did they focus on?", "They focus on graft, law, and rights.")
+    >>> answer_type_bonus("Which reform areas did they focus on?", "They focus on graft, law, and rights.")
     0.06
     """
     if asks_reason(question):
@@ -889,7 +889,7 @@ def answer_type_bonus(question: str, sentence: str) -> float:
 
 # "What areas did the recommendations focus on?", "Which themes ...": asks for several things,
 # which a sentence lists ("fighting corruption, reinforcing the rule of law, and protecting ...")
-_WHAT_KINDS = re.compile(r"(?i)\b(?:what|which)\s+(?:main\s+|key\s+)?(?:areas|themes|topics|issues|fields|sectors"
+_WHAT_KINDS = re.compile(r"(?i)\b(?:what|which)\s+(?:[\w-]+\s+)?(?:areas|themes|topics|issues|fields|sectors"
                          r"|priorities|regions|kinds|types|steps|measures|reforms|points)\b")
 _LIST = re.compile(r",[^,.;]{1,80},?\s+(?:and|or)\s+\w")
 
