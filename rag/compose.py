@@ -199,6 +199,8 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     >>> [x.sentence.text for x in with_details("What military losses?", r[:1], r[:2])][1:]
     []
 
+    A sentence that opens a quotation comes with the rest of it (`rest_of_quote`).
+
     A sentence that opens by pointing back ("Those fears ...", "This step ...") comes after the
     sentence of its passage it points to, which says what it means (heldout11 v013).
 
@@ -229,11 +231,43 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
         for x in sorted(ranked, key=lambda x: (x.sentence.start, x.sentence.passage)):
             if article(x) == article(r) and x.sentence.start >= r.sentence.end and place(x) not in map(place, after):
                 after.append(x)
+        out.extend(x for x in rest_of_quote(r, after) if new(x))
         taken_up = _aspects_taken_up(question, r, after) if n == 0 else []  # (the best sentence's only)
         if len(taken_up) < 2 and len(content_terms(r.sentence.text) - asked) <= 1:
             taken_up = after[:1]
         out.extend(x for x in taken_up if new(x))
     return out
+
+
+def rest_of_quote(r: RankedSentence, after: list[RankedSentence], most: int = 2) -> list[RankedSentence]:
+    """The sentences that follow `r` (`after`: those after it in its article, in order) up
+    to the one that closes the quotation `r` opens, when one of the next `most` does: a
+    speaker's words cut at the first sentence can say the opposite of what he meant
+    (“Some are questioning whether ... should continue to stand with Ukraine ... But the
+    answer here today at NATO is clear, and it is unwavering. ...,” Blinken said: heldout12
+    w031).
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = RankedSentence(S(0, 0, 30, "“Some doubt we will stay."), 0.8)
+    >>> after = [RankedSentence(S(0, 31, 60, "But we will."), 0.2), RankedSentence(S(0, 61, 90, "We must,” he said."), 0.3),
+    ...          RankedSentence(S(0, 91, 99, "Rain fell."), 0.1)]
+    >>> [x.sentence.text for x in rest_of_quote(r, after)]
+    ['But we will.', 'We must,” he said.']
+    >>> rest_of_quote(RankedSentence(S(0, 0, 30, "“We will stay,” he said."), 0.8), after)
+    []
+    """
+    text = r.sentence.text
+    if text.count("“") <= text.count("”"):
+        return []
+    run, end = [], r.sentence.end
+    for x in after[:most]:
+        if x.sentence.start - end > 3:  # not the next sentence: the passage has a gap
+            return []
+        run.append(x)
+        if x.sentence.text.count("”") > x.sentence.text.count("“"):
+            return run
+        end = x.sentence.end
+    return []
 
 
 # A sentence that opens by pointing back ("Those fears ...", "This step ..."), not at a time ("This year ...")
