@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rag.evidence import (
-    PassageSentence, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, dated_next_to_asked,
-    is_when_question, own_turn, points_back, without_source_pointer,
+    PassageSentence, antecedent_count, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms,
+    dated_next_to_asked, is_when_question, own_turn, without_source_pointer,
 )
 from rag.types import ScoredChunk
 
@@ -239,7 +239,7 @@ def pointed_back_to(r: RankedSentence, ranked: list[RankedSentence], article: Ca
                     most: int = 3) -> list[RankedSentence]:
     """The sentences just before `r` in its article (`article`; by default: in its passage), in
     order, that a sentence opening by
-    pointing back (`points_back`) points to: the one before "Those fears did not
+    pointing back (`antecedent_count`) points to: the one before "Those fears did not
     materialize."; up to `most` before "These factors are cited as evidence ..." (a plural
     names what several sentences said: heldout12 w010); none for any other sentence.
 
@@ -254,7 +254,7 @@ def pointed_back_to(r: RankedSentence, ranked: list[RankedSentence], article: Ca
     """
     where = article or (lambda x: x.sentence.passage)
     back, start = [], r.sentence.start
-    for _ in range(points_back(r.sentence.text, most)):
+    for _ in range(antecedent_count(r.sentence.text, most)):
         before = next((x for x in ranked if where(x) == where(r) and 0 <= start - x.sentence.end <= 3), None)
         if before is None:
             break

@@ -1539,12 +1539,12 @@ _POINTS_BACK_TO_MANY = re.compile(r"(?:These|Those)\s+(?:[a-z]+\s+)?(?:factors|r
                                   r"|trends|changes|figures|numbers|facts|points|indicators|examples|setbacks|losses)\b")
 
 
-def points_back(sentence: str, most: int = 3) -> int:
+def antecedent_count(sentence: str, most: int = 3) -> int:
     """How many sentences before it a sentence that opens by pointing back points to: one
     for "Those fears did not materialize.", up to `most` for "These factors are cited as
     evidence ..." (a word that sums up what several sentences said), none for any other.
 
-    >>> points_back("Those fears faded."), points_back("These factors show it."), points_back("This year it grew.")
+    >>> antecedent_count("Those fears faded."), antecedent_count("These factors show it."), antecedent_count("This year it grew.")
     (1, 3, 0)
     """
     if not _POINTS_BACK.match(sentence):
@@ -1554,7 +1554,7 @@ def points_back(sentence: str, most: int = 3) -> int:
 
 def with_antecedents(passage: ScoredChunk, article_text: str, chars: int = 600) -> ScoredChunk:
     """The passage grown back by the sentences (within `chars` characters, none across a
-    heading) that its first sentence points back to (`points_back`): a passage cut to open
+    heading) that its first sentence points back to (`antecedent_count`): a passage cut to open
     with "In the past year, millions of Russians left the country. These factors are cited
     as evidence that the invasion was a strategic misstep." lacks the factors before it
     (heldout12 w010).
@@ -1571,8 +1571,8 @@ def with_antecedents(passage: ScoredChunk, article_text: str, chars: int = 600) 
     if article_text[c.start : c.end] != c.text:
         return passage
     firsts = split_sentences(c.text, offset=c.start)[:2]
-    wanted = next((points_back(article_text[s:e]) - k for k, (s, e) in enumerate(firsts)
-                   if points_back(article_text[s:e])), 0)
+    wanted = next((antecedent_count(article_text[s:e]) - k for k, (s, e) in enumerate(firsts)
+                   if antecedent_count(article_text[s:e])), 0)
     if wanted <= 0:
         return passage
     window = max(0, c.start - chars)

@@ -180,7 +180,7 @@ def absolute_dates(question: str, reference_year: int | None) -> str:
 _ASKED = r"(?:what|who|whom|whose|which|why|how|when|where|did|does|do|is|are|was|were|has|have|can|could|will|would|should)\b"
 # "The Middle East wasn't on the agenda, so what did Stoltenberg say about ...?": a premise, then what is asked
 _PREMISE = re.compile(
-    rf"(?i)^\s*(?:(?:since|given\s+that|because|although|though|now\s+that)\s+(?!{_ASKED})[^?;]+?,"
+    rf"(?i)^\s*(?:(?:since|given\s+that|because|although|though|now\s+that|despite|in\s+spite\s+of|amid)\s+(?!{_ASKED})[^?;]+?,"
     rf"|(?!{_ASKED})[^?;]+?(?:,\s*so|;|\s+[-–—]\s+(?:so\s+)?))\s+(?={_ASKED})"
 )
 
@@ -197,6 +197,8 @@ def without_premise(question: str) -> str:
     'what did Stoltenberg say about Hamas?'
     >>> without_premise("Since the crisis was off the agenda, what did Stoltenberg say about Hamas?")
     'what did Stoltenberg say about Hamas?'
+    >>> without_premise("Despite the opposition in Washington, why did Stoltenberg expect US support to go on?")
+    'why did Stoltenberg expect US support to go on?'
     >>> without_premise("Turkey delayed the vote; why did Hungary wait?")
     'why did Hungary wait?'
     >>> without_premise("According to Stoltenberg, who decides how the war ends?")
