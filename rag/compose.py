@@ -275,19 +275,32 @@ def rest_of_quote(r: RankedSentence, after: list[RankedSentence], most: int = 2)
     ['But we will.', 'We must,” he said.']
     >>> rest_of_quote(RankedSentence(S(0, 0, 30, "“We will stay,” he said."), 0.8), after)
     []
+    >>> after = [RankedSentence(S(0, 31, 60, 'We must," he said.'), 0.2)]
+    >>> [x.sentence.text for x in rest_of_quote(RankedSentence(S(0, 0, 30, '"Some doubt we will stay.'), 0.8), after)]
+    ['We must," he said.']
     """
-    text = r.sentence.text
-    if text.count("“") <= text.count("”"):
+    if not _opens_quote(r.sentence.text):
         return []
     run, end = [], r.sentence.end
     for x in after[:most]:
         if x.sentence.start - end > 3:  # not the next sentence: the passage has a gap
             return []
         run.append(x)
-        if x.sentence.text.count("”") > x.sentence.text.count("“"):
+        if _closes_quote(x.sentence.text):
             return run
         end = x.sentence.end
     return []
+
+
+def _opens_quote(text: str) -> bool:
+    """Does the sentence open a quotation it does not close (curly marks, or straight ones)?"""
+    straight = text.count('"') % 2 == 1 and text.lstrip().startswith('"')
+    return text.count("“") > text.count("”") or straight
+
+
+def _closes_quote(text: str) -> bool:
+    straight = text.count('"') % 2 == 1 and not text.lstrip().startswith('"')
+    return text.count("”") > text.count("“") or straight
 
 
 def _aspects_taken_up(question: str, r: RankedSentence, after: list[RankedSentence]) -> list[RankedSentence]:
