@@ -150,7 +150,7 @@ def _dated_answers(question: str, ranked: list[RankedSentence], margin: float = 
     are some, else all of `ranked`. "What are the dates of the Washington summit?" was
     answered by "... ministers focused on ... preparations for a Washington summit ..."
     before "... the Washington meeting, scheduled for July 9-11, ..." (five held-out sets
-    asked it), and then by "Rasmussen said on Jan. 30".
+    asked it, four missed it), and then by "Rasmussen said on Jan. 30".
 
     >>> from rag.evidence import PassageSentence as S
     >>> r = [RankedSentence(S(0, 0, 9, "Ministers prepared the Washington summit."), 0.57),
@@ -234,10 +234,9 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
 def pointed_back_to(r: RankedSentence, ranked: list[RankedSentence], article: Callable[[RankedSentence], object] | None = None,
                     most: int = 3) -> list[RankedSentence]:
     """The sentences just before `r` in its article (`article`; by default: in its passage), in
-    order, that a sentence opening by
-    pointing back (`antecedent_count`) points to: the one before "Those fears did not
-    materialize."; up to `most` before "These factors are cited as evidence ..." (a plural
-    names what several sentences said: heldout12 w010); none for any other sentence.
+    order, that `r` points back to when it opens by pointing back (`antecedent_count`): the one
+    before "Those fears did not materialize."; up to `most` before "These factors are cited as
+    evidence ..." (a word that sums up several sentences: heldout12 w010); none for any other.
 
     >>> from rag.evidence import PassageSentence as S
     >>> r = [RankedSentence(S(0, 0, 20, "Pressure rose."), 0.1), RankedSentence(S(0, 21, 40, "Oil revenue fell."), 0.2),

@@ -841,8 +841,8 @@ _DATE_WORDS = content_terms("date dates day days when exact exactly scheduled pl
 
 
 def dated_next_to_asked(question: str, sentence: str, reach: int = 60) -> bool:
-    """Does the sentence give a calendar date right after a word of what a "when" question
-    asks about (within `reach` characters before it)? "... the Washington meeting, scheduled
+    """Does the sentence give a calendar date or a year right after a word of what a "when"
+    question asks about (within `reach` characters before it)? "... the Washington meeting, scheduled
     for July 9-11, ..." dates the summit asked about; "... the Washington Summit in July, ...,
     Rasmussen said on Jan. 30 in Kyiv" dates only what Rasmussen said (heldout12 w013).
 
@@ -1554,7 +1554,7 @@ def antecedent_count(sentence: str, most: int = 3) -> int:
 
 def with_antecedents(passage: ScoredChunk, article_text: str, chars: int = 600) -> ScoredChunk:
     """The passage grown back by the sentences (within `chars` characters, none across a
-    heading) that its first sentence points back to (`antecedent_count`): a passage cut to open
+    heading) that one of its first two sentences points back to (`antecedent_count`): a passage cut to open
     with "In the past year, millions of Russians left the country. These factors are cited
     as evidence that the invasion was a strategic misstep." lacks the factors before it
     (heldout12 w010).
