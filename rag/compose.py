@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rag.evidence import (
-    PassageSentence, antecedent_count, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms,
+    PassageSentence, antecedent_count, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, contrasts,
     dated_next_to_asked, is_when_question, only_announces, own_turn, without_source_pointer,
 )
 from rag.types import ScoredChunk
@@ -205,6 +205,14 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     ...      RankedSentence(S(0, 31, 60, "Those fears did not materialize."), 0.8)]
     >>> [x.sentence.text for x in with_details("What fears were there?", r[1:], r)]
     ['Some feared Kyiv would fall.', 'Those fears did not materialize.']
+
+    ... and a sentence followed by one that points back to it or sets itself against it ("This
+    step ...", "However, ...") comes with it: that sentence is the other half of its point.
+
+    >>> r = [RankedSentence(S(0, 0, 30, "Leaders set up a council."), 0.8),
+    ...      RankedSentence(S(0, 31, 60, "This step gives Kyiv a seat."), 0.3)]
+    >>> [x.sentence.text for x in with_details("What council was set up?", r[:1], r)]
+    ['Leaders set up a council.', 'This step gives Kyiv a seat.']
     """
     def article(x: RankedSentence) -> str | int:
         return articles[x.sentence.passage] if articles else x.sentence.passage
@@ -213,22 +221,31 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
         return article(x), x.sentence.start
 
     def new(x: RankedSentence) -> bool:  # not yet in the answer (passages overlap: a sentence may recur)
-        return place(x) not in {place(y) for y in chosen + out}
+        return place(x) not in {place(y) for y in out}
 
     out: list[RankedSentence] = []
     for n, r in enumerate(chosen):
-        out.extend(x for x in pointed_back_to(r, ranked, article) if new(x))  # "Those fears did not materialize." says nothing alone
-        out.append(r)
+        # "Those fears did not materialize." says nothing alone: what it points to comes first
+        out.extend(x for x in pointed_back_to(r, ranked, article) if new(x))
+        if new(r):  # (else already in: before a sentence that points back to it, or after one it announces)
+            out.append(r)
         after: list[RankedSentence] = []  # the sentences after it in its article, once each (passages overlap)
         for x in sorted(ranked, key=lambda x: (x.sentence.start, x.sentence.passage)):
             if article(x) == article(r) and x.sentence.start >= r.sentence.end and place(x) not in map(place, after):
                 after.append(x)
         out.extend(x for x in rest_of_quote(r, after) if new(x))
         taken_up = _aspects_taken_up(question, r, after) if n == 0 else []  # (the best sentence's only)
-        if len(taken_up) < 2 and only_announces(question, r.sentence.text):
-            taken_up = after[:1]
+        if len(taken_up) < 2 and (only_announces(question, r.sentence.text) or _goes_on_from(after[:1], r)):
+            taken_up = after[:1]  # what it announces, or "This step signifies ...", "However, ..." after it
         out.extend(x for x in taken_up if new(x))
     return out
+
+
+def _goes_on_from(following: list[RankedSentence], r: RankedSentence) -> bool:
+    """Does the sentence in `following`, right after `r`, open by pointing back to it ("This
+    step ...") or by setting itself against it ("However, ...")?"""
+    return bool(following) and 0 <= following[0].sentence.start - r.sentence.end <= 3 and (
+        antecedent_count(following[0].sentence.text) > 0 or contrasts(following[0].sentence.text))
 
 
 def pointed_back_to(r: RankedSentence, ranked: list[RankedSentence], article: Callable[[RankedSentence], object] | None = None,

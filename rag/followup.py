@@ -92,6 +92,8 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
     >>> resolve_references("What milestone is that summit going to celebrate?",
     ...                    ["Preparations for a Washington summit and defence spending.", "What did ministers discuss?"])
     'What milestone is the Washington summit going to celebrate?'
+    >>> resolve_references("When is that summit?", ["NATO's July summit in Washington could focus on it."])
+    "When is the NATO's July summit in Washington?"
     >>> resolve_references("Why does that matter?", ["NATO met."])
     'Why does that matter?'
     >>> resolve_references("Who chaired that meeting?", ["The meeting in Brussels ended.", "Did the NATO Council meet?"])
@@ -106,10 +108,12 @@ def resolve_references(question: str, context: Sequence[str | None]) -> str:
         for text in context:
             if not text:
                 continue
-            for found in re.finditer(rf"((?:[A-Z][\w'’.-]*\s+){{1,4}})(?i:{re.escape(noun)})s?\b", text):
+            # "NATO's July summit in Washington": the place after the noun names it too
+            for found in re.finditer(rf"((?:[A-Z][\w'’.-]*\s+){{1,4}})(?i:{re.escape(noun)})s?\b"
+                                     rf"((?:\s+(?:in|at)\s+[A-Z][\w'’-]*)?)", text):
                 names = [w for w in found.group(1).split() if w.lower() not in _DETERMINERS]
                 if names:
-                    return f"{before + ' ' if before else ''}the {' '.join(names)} {noun}"
+                    return f"{before + ' ' if before else ''}the {' '.join(names)} {noun}{found.group(2)}"
         return m.group(0)
 
     return _DEMONSTRATIVE.sub(named, question)

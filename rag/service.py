@@ -29,11 +29,11 @@ from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares,
-    corrects_figures, denies, figure_of_another, figure_owned_elsewhere, figures_not_in, initials, joined_passages,
-    lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates, passage_sentences,
-    person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english, rerank_passages, respelled,
-    says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased, unmatched_names, unquoted,
-    window_people, with_announced, with_antecedents, with_following, without_source_pointer,
+    corrects_figures, count_of_another, denies, figure_of_another, figure_owned_elsewhere, figures_not_in, initials,
+    joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates,
+    passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english,
+    rerank_passages, respelled, says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased,
+    unmatched_names, unquoted, window_people, with_antecedents, with_following, with_sequel, without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -251,8 +251,9 @@ class Assistant:
         ranked = with_bonus(self._rank(focus, focus_vector, passage_sentences(candidates)), candidates, bonus)
         passages = self._with_sides(focus, candidates, rerank_passages(candidates, ranked, k), where)
         # a passage that opens with "These factors ..." gets back the sentences it sums up, and
-        # one that ends announcing ("Economic pressure has intensified.") what it announces
-        passages = [with_announced(focus, with_antecedents(c, text), text) for c in passages
+        # one cut before the sentence that goes on with its last ("This step ...", "However,
+        # ...", or what "Economic pressure has intensified." announces) gets that sentence
+        passages = [with_sequel(focus, with_antecedents(c, text), text) for c in passages
                     for text in [self._article(c.chunk.article_id, c.chunk.version).text]]
         sentences = passage_sentences(passages)
         ranked = self._rank(focus, focus_vector, sentences)
@@ -370,6 +371,8 @@ class Assistant:
             asked = asked.replace(figure, "")
         people = set().union(*(self._article(c.article_id, c.version).speakers for c in articles))
         wanted = lacks_answer_type(question, near, people)
+        counted = count_of_another(asked, [r.sentence.text for r in ranked], near)  # (any sentence found may count it)
+        wanted = wanted or (f"a count of {counted}" if counted else None)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
