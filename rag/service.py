@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, verify_citations
-from rag.compose import Composer, ExtractiveComposer, RankedSentence, byline_sentence, closed_quotes
+from rag.compose import DATED_MARGIN, Composer, ExtractiveComposer, RankedSentence, byline_sentence, closed_quotes
 from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.embedding import english_words
@@ -33,7 +33,8 @@ from rag.evidence import (
     joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates,
     passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english,
     rerank_passages, respelled, says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased,
-    unmatched_names, unquoted, window_people, with_antecedents, with_following, with_sequel, without_source_pointer,
+    undated, unmatched_names, unquoted, window_people, with_antecedents, with_following, with_sequel,
+    without_source_pointer,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -373,6 +374,8 @@ class Assistant:
         wanted = lacks_answer_type(question, near, people)
         counted = count_of_another(asked, [r.sentence.text for r in ranked], near)  # (any sentence found may count it)
         wanted = wanted or (f"a count of {counted}" if counted else None)
+        dated = [r.sentence.text for r in ranked if r.score >= ranked[0].score - DATED_MARGIN]  # (as the answer's)
+        wanted = wanted or ("a date of what it asks about" if undated(asked, dated) else None)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure

@@ -973,3 +973,13 @@ def test_a_passage_cut_before_a_sentence_that_sets_itself_against_its_end_gets_t
     a = shared_bot.ask("Which allies were holding back on a clearer membership path for Kyiv, and who was pushing "
                        "for one?")
     assert "Eastern European" in a.text and "United States and Germany are hesitant" in a.text, a.text
+
+
+def test_a_date_question_is_refused_when_no_date_belongs_to_what_it_asks(shared_bot):
+    """"What were the exact dates of the Vilnius summit where Ukraine was denied an invitation?"
+    was answered: a sentence near it gives "Jan. 30", the day Rasmussen spoke (heldout10 u042).
+    The articles date the Washington summit, and that is still answered."""
+    a = shared_bot.ask("On what dates was the Vilnius summit held, where Kyiv got no invitation?")
+    assert a.refused and "a date" in (a.notice or ""), a.text
+    a = shared_bot.ask("What are the exact dates of the Washington summit?")
+    assert not a.refused and "July 9-11" in a.text, a.notice
