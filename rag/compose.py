@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rag.evidence import (
-    PassageSentence, antecedent_count, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, contrasts,
+    PassageSentence, antecedent_count, answer_type_bonus, asked_noun, asks_for_a_kind, content_terms, continues,
     dated_next_to_asked, is_when_question, only_announces, own_turn, without_source_pointer,
 )
 from rag.types import ScoredChunk
@@ -245,7 +245,7 @@ def _goes_on_from(following: list[RankedSentence], r: RankedSentence) -> bool:
     """Does the sentence in `following`, right after `r`, open by pointing back to it ("This
     step ...") or by setting itself against it ("However, ...")?"""
     return bool(following) and 0 <= following[0].sentence.start - r.sentence.end <= 3 and (
-        antecedent_count(following[0].sentence.text) > 0 or contrasts(following[0].sentence.text))
+        continues(following[0].sentence.text))
 
 
 def pointed_back_to(r: RankedSentence, ranked: list[RankedSentence], article: Callable[[RankedSentence], object] | None = None,

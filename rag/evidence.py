@@ -1704,20 +1704,24 @@ def _same_stem(a: str, b: str) -> bool:
 _CONTRASTS = re.compile(r"(?:However|But|Yet|Still|Nevertheless|Nonetheless|In\s+contrast)\b")
 
 
-def contrasts(sentence: str) -> bool:
-    """Does the sentence open by setting itself against the one before ("However, major allies
-    such as the United States and Germany are hesitant ...")? Then it is the other half of it.
+def continues(sentence: str) -> bool:
+    """Does the sentence open by going on from the one before it: pointing back to it ("This
+    step signifies ...": `antecedent_count`) or setting itself against it ("However, major
+    allies such as the United States and Germany are hesitant ...")? Then it is the other
+    half of that sentence's point.
 
-    >>> contrasts("However, Germany is hesitant."), contrasts("Germany, however, waits."), contrasts("Butter rose.")
-    (True, False, False)
+    >>> continues("However, Germany is hesitant."), continues("This step helps."), continues("Germany, however, waits.")
+    (True, True, False)
+    >>> continues("Butter rose."), continues("This year it grew.")
+    (False, False)
     """
-    return _CONTRASTS.match(sentence) is not None
+    return antecedent_count(sentence) > 0 or _CONTRASTS.match(sentence) is not None
 
 
 def with_sequel(question: str, passage: ScoredChunk, article_text: str) -> ScoredChunk:
     """The passage with the sentence after it in the article when that sentence goes on with
     the passage's last one: the last only announces (`only_announces`), or the next opens by
-    pointing back to it (`antecedent_count`) or by setting itself against it (`contrasts`).
+    pointing back to it or by setting itself against it (`continues`).
     A passage cut after "Economic pressure on Russia has intensified as well." lacks the "Oil
     and gas revenues are down, ..." it announces (heldout h023); one cut after "... convene
     the inaugural session of a NATO-Ukraine Council ..." lacks "This step ... will provide
@@ -1742,7 +1746,7 @@ def with_sequel(question: str, passage: ScoredChunk, article_text: str) -> Score
         return passage
     following = split_sentences(article_text[c.end : c.end + 1000], offset=c.end)[:1]
     nxt = article_text[slice(*following[0])].strip() if following else ""
-    goes_on = bool(following) and following[0][0] - c.end <= 3 and (antecedent_count(nxt) > 0 or contrasts(nxt))
+    goes_on = bool(following) and following[0][0] - c.end <= 3 and continues(nxt)
     if not goes_on and not only_announces(question, c.text[spans[-1][0] - c.start :]):
         return passage
     return with_following(passage, article_text, 1)
