@@ -1617,7 +1617,8 @@ def joined_passages(passages: list[ScoredChunk], article_text: Callable[[Chunk],
 
 # A sentence that opens by pointing back ("Those fears ...", "Nevertheless, this step ..."), not at a time
 # ("This year ...")
-_AFTER_CONNECTIVE = r"(?:(?:But|Yet|Still|However|Nevertheless|Nonetheless|Instead),?\s+)?"
+_CONTRAST_WORDS = r"But|Yet|Still|However|Nevertheless|Nonetheless"  # (see also `continues`)
+_AFTER_CONNECTIVE = rf"(?:(?:{_CONTRAST_WORDS}|Instead),?\s+)?"
 _POINTS_BACK = re.compile(_AFTER_CONNECTIVE + r"(?:[Tt]his|[Tt]hese|[Tt]hose|[Ss]uch)\s+"
                           r"(?!(?:year|week|month|time|spring|summer|autumn|fall|winter|morning|evening)s?\b)[a-z]+\b")
 # "These factors ...": words that sum up what several sentences said ("Those fears" mostly sums up one)
@@ -1701,7 +1702,7 @@ def _same_stem(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a))
 
 
-_CONTRASTS = re.compile(r"(?:However|But|Yet|Still|Nevertheless|Nonetheless|In\s+contrast)\b")
+_CONTRASTS = re.compile(rf"(?:{_CONTRAST_WORDS}|In\s+contrast)\b")
 
 
 def continues(sentence: str) -> bool:
