@@ -133,9 +133,13 @@ class ExtractiveComposer:
             candidates = candidates[:1] + [r for r in candidates[1:] if answer_type_bonus(question, r.sentence.text) > 0]
             if not asks_across_articles(question):  # ... and be about what is asked (not another meeting's date)
                 candidates = candidates[:1] + on_topic(question, candidates[1:], candidates)
-        noun = asked_noun(question)  # "Which anniversary ...?": so must the extra sentences name it
-        if candidates and noun and noun in content_terms(candidates[0].sentence.text):
-            candidates = candidates[:1] + [r for r in candidates[1:] if noun in content_terms(r.sentence.text)]
+        # "Which anniversary ...?": a sentence that names it, as near the best as another
+        # article's may be, answers first, and so must the extra sentences name it
+        noun = asked_noun(question)
+        naming = [r for r in candidates if noun and noun in content_terms(r.sentence.text)
+                  and r.score >= candidates[0].score - SIBLING_MARGIN]  # fmt: skip
+        if naming:
+            candidates = naming[:1] + [r for r in candidates if r != naming[0] and noun in content_terms(r.sentence.text)]
         chosen = with_details(question, select_sentences(candidates, articles=articles, margin=margin), ranked, articles)
         for n, r in enumerate(chosen):
             yield ("" if n == 0 else " ") + f"{closed_quotes(r.sentence.text)} [{r.sentence.passage + 1}]"

@@ -280,12 +280,17 @@ def negated(text: str) -> tuple[frozenset[str], frozenset[str]]:
     each negation ("no", "did not", "refused to", ...), up to NEGATED_WORDS of them in a row,
     and the other content terms. A leading "Yes," / "No," is an answer word, not a negation.
 
-    >>> [sorted(x) for x in negated("Kyiv did not receive the invitation, but allies pledged support.")]
-    [['receiv'], ['alli', 'invitation', 'kyiv', 'pledg', 'support']]
+    >>> [sorted(x) for x in negated("Kyiv did not receive an invitation, but allies pledged support.")]
+    [['invitation', 'receiv'], ['alli', 'kyiv', 'pledg', 'support']]
     >>> [sorted(x) for x in negated("No, he refused to go into details. There are no obvious signs of talks.")]
     [['go', 'obviou', 'sign'], ['detail', 'talk']]
     >>> [sorted(x) for x in negated("‘No fatigue’ in Ukraine’s support")]
     [['fatigu'], ['support', 'ukrain']]
+
+    Articles, a particle and "of" do not end it: the object is what is denied.
+
+    >>> [sorted(x) for x in negated("Ankara has not laid out a timetable. He sees no sense of fatigue among allies.")]
+    [['fatigu', 'laid', 'sens', 'timetabl'], ['alli', 'among', 'ankara', 'see']]
     """
     neg: set[str] = set()
     pos: set[str] = set()
@@ -297,11 +302,18 @@ def negated(text: str) -> tuple[frozenset[str], frozenset[str]]:
         elif left and terms:
             neg |= terms
             left, started = left - 1, True
+        elif left and started and token.lower() in _NEGATION_GOES_ON:
+            continue  # "has not laid out a timetable", "no sense of fatigue": the object is negated too
         else:
             pos |= terms
             if started or not re.match(r"\w", token):  # the negated words end at the first word or mark after them
                 left = 0
     return frozenset(neg), frozenset(pos - neg)
+
+
+# the words between a negated word and the next that do not end what is negated: articles,
+# a phrasal verb's particle, "of" ("to" does end it: "nor a firm deadline to join")
+_NEGATION_GOES_ON = frozenset("a an the any out up of".split())
 
 
 def denies(claims: list[str], sentences: list[PassageSentence], *, both: bool = True) -> np.ndarray:
@@ -645,6 +657,9 @@ _DATE_IN = re.compile(
     r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?\s*\d"
     r"|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:yesterday|today|tomorrow)\b"
 )
+# "Exactly how many ...?", "How much money exactly ...?", "the precise number of ..."
+_EXACTLY = re.compile(r"(?i)\b(?:exact(?:ly)?|precise(?:ly)?)\s+(?:how\s+(?:many|much)|number|figure|amount|count|sum|total)\b"
+                      r"|\bhow\s+(?:many|much)\b[^?.]{0,40}?\b(?:exactly|precisely)\b")
 _YEAR = re.compile(r"(?<![\d,.$€£])\b(?:19|20)\d\d\b(?![,.]?\d)")
 _NUMBER_IN = re.compile(r"\d|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b)")
 ANSWER_TYPE_BONUS, CALENDAR_DATE_BONUS = 0.06, 0.09
@@ -889,6 +904,29 @@ def undated(question: str, sentences: list[str]) -> bool:
         dated_next_to_asked(question, s, day=True) for s in sentences)
 
 
+def only_foreseen(question: str, best: str) -> bool:
+    """Does the question ask how something turned out ("did X end up ...", "in the end",
+    "the final vote"), while the sentence that answers it best only foresees it ("would
+    decide", "should extend", "expects to ratify", "might involve")? An article tells what was
+    expected on the day it was written, not what came after (heldout13 x032, heldout14 y010
+    and y020). "What did Kyiv end up getting?" beside "Kyiv did not receive the invitation"
+    is answered.
+
+    >>> only_foreseen("How did the parliament end up voting?", "Fidan said parliament would decide.")
+    True
+    >>> only_foreseen("What did Kyiv end up getting?", "Kyiv did not receive the invitation.")
+    False
+    >>> only_foreseen("How will parliament vote?", "Parliament would decide.")
+    False
+    """
+    return bool(_OUTCOME.search(own_turn(question))) and bool(_FORESEES.search(best))
+
+
+_OUTCOME = re.compile(r"(?i)\b(?:end(?:ed|s)?\s+up|in\s+the\s+end|final\s+(?:vote|tally|result|outcome|decision|count))\b")
+_FORESEES = re.compile(r"(?i)\b(?:would|will|should|could|might|may|can|shall|[\w’']+[’']ll"
+                       r"|(?:expects?|expected|hopes?|hoped|plans?|planned|intends?|intended|aims?|set|due|going)\s+to)\b")
+
+
 _DAY_ASKED = re.compile(rf"(?i){_WHAT_DAY}|\b(?:what|which)\s+(?:(?:exact|precise|specific)\s+)?dates\b")
 
 
@@ -1009,6 +1047,15 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     True
     >>> lacks_answer_type("By how much did allies fall short of the 500 million euro target?", ["The goal was 500 million euros."])
     'a number'
+
+    "Exactly how many ...?" asks for a figure: "millions of Russians" is none (heldout14 y004).
+
+    >>> lacks_answer_type("Exactly how many Russians left?", ["Millions of Russians left the country."])
+    'an exact number'
+    >>> lacks_answer_type("How many Russians left?", ["Millions of Russians left the country."]) is None
+    True
+    >>> lacks_answer_type("How much exactly did the US give?", ["The U.S. has provided $77 billion."]) is None
+    True
     """
     question = own_turn(question)  # "who ...? (about: how long the war lasted)" asks for no number
     if asks_reason(question):
@@ -1019,6 +1066,9 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
         return "a number"
     if counts and _PEOPLE_COUNTED.search(question) and not any(gives_count(_MONEY.sub("", s)) for s in sentences):
         return "a count of people"
+    if _EXACTLY.search(question) and not any(re.search(r"\d", _YEAR.sub("", _without_figures_of(question, s)))
+                                             for s in sentences):  # fmt: skip
+        return "an exact number"
     if _ON_WHAT_DATE.search(question) and not any(_CALENDAR_DATE.search(s) for s in sentences):
         return "a date"
     unit = _HOW_MANY_UNITS.search(question)
@@ -2229,6 +2279,29 @@ def only_restates(question: str, claims: list[str]) -> bool:
         return False
     asked = content_terms(question)
     return all(not (content_terms(c) - asked) for c in claims)
+
+
+def yes_denied(question: str, answer: str, near: list[str]) -> bool:
+    """Does an answer open with "Yes" to a yes / no question that a sentence answering it
+    best denies (`denies`)? "Yes, Antony Blinken said there is strong bipartisan support"
+    answers "Did Blinken say allies were showing fatigue?" beside "... he sees 'no sense of
+    fatigue' among NATO allies": its claim is supported, its "Yes" is not (heldout13 x006,
+    the local model).
+
+    >>> near = ["He said that he sees “no sense of fatigue” among NATO allies."]
+    >>> yes_denied("Did Blinken say allies were showing fatigue?", "Yes, Blinken said support is strong.", near)
+    True
+    >>> yes_denied("Did Blinken say allies were showing fatigue?", "No, he sees no sense of fatigue.", near)
+    False
+    >>> yes_denied("Did Blinken say allies showed no fatigue?", "Yes, he sees no sense of fatigue.", near)
+    False
+    """
+    asked = _OPENER.sub("", own_turn(question))
+    if not _YES_NO.match(asked) or not re.match(r"(?i)\s*yes\b", answer):
+        return False
+    asked = re.sub(r"(?i)^\s*is\s+it\s+true\s+that\b", "", asked)  # (its "true" is no claim)
+    sentences = [PassageSentence(0, 0, len(t), t) for t in near]
+    return bool(denies([asked], sentences).any())
 
 
 def leaves_unsaid(part: str, sentence: str, claims: list[str], share: float = 0.5) -> bool:

@@ -34,7 +34,7 @@ from rag.evidence import (
     passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english,
     rerank_passages, respelled, says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased,
     undated, unmatched_names, unquoted, window_people, with_antecedents, with_following, with_sequel,
-    without_source_pointer,
+    without_source_pointer, only_foreseen, yes_denied,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -201,8 +201,11 @@ class Assistant:
             yield "\n\n" + draft
         verified = self._verify(draft, passages, sentences, sentence_vectors)
         restated = composer.name != "extractive" and only_restates(question, [s.text for s in verified.sentences])
-        if composer.name != "extractive" and (verified.supported_share < 0.5 or restated):
+        near = [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
+        gainsaid = composer.name != "extractive" and yes_denied(question, draft, near)
+        if composer.name != "extractive" and (verified.supported_share < 0.5 or restated or gainsaid):
             notice = ("The model's answer only restated the question" if restated else
+                      "The model answered yes where the passages say otherwise" if gainsaid else
                       "The model's answer was not supported by the articles") + "; showing the passages' own words."
             composer = ExtractiveComposer()
             draft = "".join(composer.compose(question, passages, ranked))
@@ -378,6 +381,8 @@ class Assistant:
         wanted = wanted or ("a date of what it asks about" if undated(asked, dated) else None)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
+        if only_foreseen(asked, ranked[0].sentence.text):
+            return "The question asks how things turned out, and the passages that answer best only say what was expected."
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."

@@ -983,3 +983,59 @@ def test_a_date_question_is_refused_when_no_date_belongs_to_what_it_asks(shared_
     assert a.refused and "a date" in (a.notice or ""), a.text
     a = shared_bot.ask("What are the exact dates of the Washington summit?")
     assert not a.refused and "July 9-11" in a.text, a.notice
+
+
+def test_a_model_yes_that_the_passages_deny_is_not_shown(shared_bot):
+    """The local model answered "Did Antony Blinken say NATO allies were showing fatigue ...?"
+    with "Yes, Antony Blinken said that there is "strong bipartisan support" ...": the claim
+    is in the article, the "Yes" is not; he said he sees "no sense of fatigue" (heldout13 x006).
+    The passages' own words are shown instead, with a notice saying why."""
+    question = "Did Antony Blinken say NATO allies were showing fatigue in their support for Ukraine?"
+    model = ScriptedModel('Yes, Antony Blinken said that there is "strong bipartisan support" for Ukraine in the '
+                          "United States. [1]")
+    (a,) = ask_with_model(shared_bot, model, question)
+    assert a.backend == "extractive" and "answered yes" in (a.notice or ""), (a.backend, a.notice)
+    assert "no sense of fatigue" in a.text, a.text
+
+
+def test_a_model_claim_the_article_negates_with_its_object_is_unsupported(shared_bot):
+    """"Ankara gave Sweden a concrete timetable ..." was shown as supported by "... however,
+    Ankara has not laid out a timetable for the ratification" (heldout13 x008, the local
+    model): "not" was read as denying "laid" alone, not the timetable laid out."""
+    question = "Did Ankara give Sweden a concrete timetable for ratifying its NATO accession?"
+    model = ScriptedModel("Turkey expects to ratify Sweden's accession within weeks. [1] Ankara gave Sweden a "
+                          "concrete timetable for the ratification. [1]")
+    (a,) = ask_with_model(shared_bot, model, question)
+    timetable = next(s for s in a.sentences if "concrete timetable" in s.text)
+    assert not timetable.supported and not timetable.markers, a.text
+
+
+def test_exactly_how_many_is_refused_when_the_articles_give_no_figure(shared_bot):
+    """"Exactly how many Russians left the country in the past year?" was answered with
+    "millions of Russians left the country" (heldout14 y004): no figure, however near.
+    Asked without "exactly", that sentence answers."""
+    a = shared_bot.ask("Exactly how many Russians left the country in the past year?")
+    assert a.refused and "an exact number" in (a.notice or ""), a.text
+    a = shared_bot.ask("How many Russians left the country in the past year?")
+    assert not a.refused and "millions of Russians" in a.text, a.notice
+
+
+def test_how_something_turned_out_is_refused_when_the_articles_only_foresee_it(shared_bot):
+    """"Did the Washington summit in July end up inviting Ukraine to join NATO?" was answered
+    with "NATO should extend an invitation ... at the Washington Summit" (heldout14 y010); the
+    articles were written before it. What Kyiv got at Vilnius, which they report, is answered."""
+    a = shared_bot.ask("Did the Washington summit in July end up inviting Ukraine to join NATO?")
+    assert a.refused and "turned out" in (a.notice or ""), a.text
+    a = shared_bot.ask("So how did Turkey's parliament end up voting on Sweden's membership?")
+    assert a.refused and "turned out" in (a.notice or ""), a.text
+    a = shared_bot.ask("What did Kyiv end up getting at the 2023 Vilnius summit?")
+    assert not a.refused and "did not receive" in a.text, a.notice
+
+
+def test_which_thing_is_answered_first_by_a_sentence_that_names_it(shared_bot):
+    """"Which anniversary was NATO going to celebrate with its meeting in the US?" opened with
+    "The meeting was focused on ... the NATO Washington Summit ..." from another article,
+    which scored as high as "The alliance was set to mark its 75th anniversary ..." (heldout14
+    y037)."""
+    a = shared_bot.ask("Which anniversary was NATO going to celebrate with its meeting in the US?")
+    assert "75th anniversary" in a.sentences[0].text and all("anniversary" in s.text for s in a.sentences), a.text
