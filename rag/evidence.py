@@ -85,8 +85,16 @@ def _stem(word: str) -> str:
     ['pledg', 'countr', 'talk', 'minist', 'news', 'defens']
     >>> [_stem(w) for w in ("won", "wins", "win", "paid", "pays", "held")]
     ['win', 'win', 'win', 'pay', 'pay', 'hold']
+
+    A noun in "-sion" meets its verb: "who decides" is answered by "decisions ... would be made
+    by Kyiv" (gold g016, heldout9 t039, heldout14 y015). Not "mission" or "tension".
+
+    >>> [_stem(w) for w in ("decisions", "decide", "invasion", "invaded", "provision", "mission", "tension")]
+    ['decid', 'decid', 'invad', 'invad', 'provid', 'mission', 'tension']
     """
     word = american(_IRREGULAR.get(word, word))
+    if re.search(r"[aeiou]sions?$", word) and len(word) >= 7:  # "decisions" as "decide", "invasion" as "invaded"
+        return word[: word.rindex("sion")] + "d"
     for suffix in ("ies", "ied", "ing", "ers", "ed", "es", "er", "s", "e", "y"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
@@ -918,8 +926,15 @@ def only_foreseen(question: str, best: str) -> bool:
     False
     >>> only_foreseen("How will parliament vote?", "Parliament would decide.")
     False
+
+    A question in two parts is left alone: its other part may ask what was foreseen ("What
+    was said beforehand about an invitation, and what did Kyiv end up getting?", heldout5 p022).
+
+    >>> only_foreseen("What was said beforehand, and what did Kyiv end up getting?", "We will not discuss it.")
+    False
     """
-    return bool(_OUTCOME.search(own_turn(question))) and bool(_FORESEES.search(best))
+    asked = own_turn(question)
+    return bool(_OUTCOME.search(asked)) and not _ANOTHER_PART.search(asked) and bool(_FORESEES.search(best))
 
 
 _OUTCOME = re.compile(r"(?i)\b(?:end(?:ed|s)?\s+up|in\s+the\s+end|final\s+(?:vote|tally|result|outcome|decision|count))\b")
