@@ -1051,3 +1051,17 @@ def test_who_decides_is_answered_by_the_sentence_about_decisions(shared_bot):
     Kyiv" shared too few with the question (gold g016, heldout9 t039, heldout14 y015)."""
     a = shared_bot.ask("Who, according to Stoltenberg, gets to decide how the war should end?")
     assert "would be made by Kyiv" in a.sentences[0].text, a.text
+
+
+def test_a_model_answer_citing_only_what_answers_less_well_gives_way(shared_bot):
+    """"With which Ukrainian leader did alliance leaders plan to hold the inaugural NATO-Ukraine
+    Council session in Vilnius?" was answered by the local model with "Ukraine's Foreign
+    Minister Dmytro Kuleba in attendance. [1]", copied from a passage about another council
+    meeting: supported by its passage, but no answer (heldout13 x017). The sentence that
+    answers names Zelensky."""
+    question = ("With which Ukrainian leader did alliance leaders plan to hold the inaugural NATO-Ukraine Council "
+                "session in Vilnius?")
+    (a,) = ask_with_model(shared_bot, ScriptedModel("Ukraine's Foreign Minister Dmytro Kuleba in attendance. [1]"),
+                          question)
+    assert a.backend == "extractive" and "less well" in (a.notice or ""), (a.backend, a.notice, a.text)
+    assert "Zelensky" in a.text and "Kuleba" not in a.text, a.text
