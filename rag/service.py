@@ -23,18 +23,20 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.citations import Verified, is_refusal, parse_draft, repeats_a_title, verify_citations
-from rag.compose import DATED_MARGIN, Composer, ExtractiveComposer, RankedSentence, byline_sentence, closed_quotes
+from rag.compose import (
+    DATED_MARGIN, SAME_ARTICLE_MARGIN, Composer, ExtractiveComposer, RankedSentence, byline_sentence, closed_quotes,
+)
 from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, StoreError
 from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares,
     corrects_figures, count_of_another, denies, figure_of_another, figure_owned_elsewhere, figures_not_in, initials,
-    joined_passages, lacks_answer_type, leaves_unsaid, names_apart, names_not_in, names_someone_else, only_restates,
-    passage_sentences, person_meant, placed_elsewhere, pointed_articles, question_parts, reads_as_english,
-    rerank_passages, respelled, says_nothing_of, sentence_windows, sides, support_matrix, titled_articles, truecased,
-    undated, unmatched_names, unquoted, window_people, with_antecedents, with_following, with_sequel,
-    without_source_pointer, only_foreseen, yes_denied,
+    joined_passages, lacks_answer_type, lacks_member, leaves_unsaid, names_apart, names_not_in, names_someone_else,
+    only_foreseen, only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles,
+    question_parts, reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, sides,
+    support_matrix, titled_articles, truecased, undated, unmatched_names, unquoted, window_people, with_antecedents,
+    with_following, with_sequel, without_source_pointer, yes_denied,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -382,6 +384,10 @@ class Assistant:
         wanted = wanted or (f"a count of {counted}" if counted else None)
         dated = [r.sentence.text for r in ranked if r.score >= ranked[0].score - DATED_MARGIN]  # (as the answer's)
         wanted = wanted or ("a date of what it asks about" if undated(asked, dated) else None)
+        facts = [self._article(c.article_id, c.version) for c in articles]
+        names = set().union(*(f.proper - f.lower for f in facts))
+        answering = [r.sentence.text for r in ranked if r.score >= ranked[0].score - SAME_ARTICLE_MARGIN]
+        wanted = wanted or ("which ones by name" if lacks_member(asked, answering, names) else None)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         if only_foreseen(asked, ranked[0].sentence.text):

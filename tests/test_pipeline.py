@@ -1065,3 +1065,20 @@ def test_a_model_answer_citing_only_what_answers_less_well_gives_way(shared_bot)
                           question)
     assert a.backend == "extractive" and "less well" in (a.notice or ""), (a.backend, a.notice, a.text)
     assert "Zelensky" in a.text and "Kuleba" not in a.text, a.text
+
+
+def test_which_countries_is_refused_when_the_best_sentence_names_none(shared_bot):
+    """"Which Eastern European countries were pushing for a clearer membership roadmap for
+    Ukraine?" was answered with "Eastern European NATO nations have been pushing for a more
+    defined roadmap ...": the article never says which (heldout14 y043, heldout7 r036). The
+    countries leading the talks on security assurances are named, and answered."""
+    a = shared_bot.ask("Which Eastern European countries were pushing for a clearer membership roadmap for Ukraine?")
+    assert a.refused and "by name" in (a.notice or ""), a.text
+    # (the next sentence, "However, major allies such as the United States and Germany are hesitant ...", names others)
+    a = shared_bot.ask("Which Eastern European members were pressing hardest for a defined membership roadmap for Ukraine?")
+    assert a.refused and "by name" in (a.notice or ""), a.text
+    a = shared_bot.ask("Which countries are leading the talks on security assurances for Ukraine?")
+    assert not a.refused and "France, and Germany" in a.text, a.notice
+    a = shared_bot.ask("Which major allies were reluctant to go beyond the vague promise that Ukraine would one day "
+                       "become a member?")  # (answered by "However, major allies such as ...")
+    assert not a.refused and "United States and Germany" in a.text, a.notice
