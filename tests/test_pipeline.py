@@ -43,6 +43,18 @@ def refused_here_answered_there(seeds: Assistant, near: tuple[str, str], other: 
     return other
 
 
+def assert_refused(bot: Assistant, question: str, why: str) -> None:
+    """`question` is refused, with `why` in the notice that says why."""
+    a = bot.ask(question)
+    assert a.refused and why in (a.notice or ""), a.text
+
+
+def assert_answered(bot: Assistant, question: str, says: str) -> None:
+    """`question` is answered, and the answer says `says`."""
+    a = bot.ask(question)
+    assert not a.refused and says in a.text, a.notice
+
+
 class CountingEmbedder:
     """Wraps the real embedder to count how many texts it is asked to embed."""
 
@@ -1014,25 +1026,20 @@ def test_exactly_how_many_is_refused_when_the_articles_give_no_figure(shared_bot
     """"Exactly how many Russians left the country in the past year?" was answered with
     "millions of Russians left the country" (heldout14 y004): no figure, however near.
     Asked without "exactly", that sentence answers."""
-    a = shared_bot.ask("Exactly how many Russians left the country in the past year?")
-    assert a.refused and "an exact number" in (a.notice or ""), a.text
-    a = shared_bot.ask("How many Russians left the country in the past year?")
-    assert not a.refused and "millions of Russians" in a.text, a.notice
+    assert_refused(shared_bot, "Exactly how many Russians left the country in the past year?", "an exact number")
+    assert_answered(shared_bot, "How many Russians left the country in the past year?", "millions of Russians")
 
 
 def test_how_something_turned_out_is_refused_when_the_articles_only_foresee_it(shared_bot):
     """"Did the Washington summit in July end up inviting Ukraine to join NATO?" was answered
     with "NATO should extend an invitation ... at the Washington Summit" (heldout14 y010); the
     articles were written before it. What Kyiv got at Vilnius, which they report, is answered."""
-    a = shared_bot.ask("Did the Washington summit in July end up inviting Ukraine to join NATO?")
-    assert a.refused and "turned out" in (a.notice or ""), a.text
-    a = shared_bot.ask("So how did Turkey's parliament end up voting on Sweden's membership?")
-    assert a.refused and "turned out" in (a.notice or ""), a.text
-    a = shared_bot.ask("What did Kyiv end up getting at the 2023 Vilnius summit?")
-    assert not a.refused and "did not receive" in a.text, a.notice
-    a = shared_bot.ask("The Vilnius summit: what was said beforehand about an invitation for Ukraine, and what did "
-                       "Kyiv end up getting?")  # (its best sentence foresees: "we will not be discussing ...")
-    assert not a.refused and "did not receive" in a.text, a.notice
+    assert_refused(shared_bot, "Did the Washington summit in July end up inviting Ukraine to join NATO?", "turned out")
+    assert_refused(shared_bot, "So how did Turkey's parliament end up voting on Sweden's membership?", "turned out")
+    assert_answered(shared_bot, "What did Kyiv end up getting at the 2023 Vilnius summit?", "did not receive")
+    # (its best sentence foresees: "we will not be discussing ...")
+    assert_answered(shared_bot, "The Vilnius summit: what was said beforehand about an invitation for Ukraine, and "
+                                "what did Kyiv end up getting?", "did not receive")
 
 
 def test_which_thing_is_answered_first_by_a_sentence_that_names_it(shared_bot):
@@ -1072,13 +1079,13 @@ def test_which_countries_is_refused_when_the_best_sentence_names_none(shared_bot
     Ukraine?" was answered with "Eastern European NATO nations have been pushing for a more
     defined roadmap ...": the article never says which (heldout14 y043, heldout7 r036). The
     countries leading the talks on security assurances are named, and answered."""
-    a = shared_bot.ask("Which Eastern European countries were pushing for a clearer membership roadmap for Ukraine?")
-    assert a.refused and "by name" in (a.notice or ""), a.text
+    assert_refused(shared_bot, "Which Eastern European countries were pushing for a clearer membership roadmap for "
+                               "Ukraine?", "by name")
     # (the next sentence, "However, major allies such as the United States and Germany are hesitant ...", names others)
-    a = shared_bot.ask("Which Eastern European members were pressing hardest for a defined membership roadmap for Ukraine?")
-    assert a.refused and "by name" in (a.notice or ""), a.text
-    a = shared_bot.ask("Which countries are leading the talks on security assurances for Ukraine?")
-    assert not a.refused and "France, and Germany" in a.text, a.notice
-    a = shared_bot.ask("Which major allies were reluctant to go beyond the vague promise that Ukraine would one day "
-                       "become a member?")  # (answered by "However, major allies such as ...")
-    assert not a.refused and "United States and Germany" in a.text, a.notice
+    assert_refused(shared_bot, "Which Eastern European members were pressing hardest for a defined membership roadmap "
+                               "for Ukraine?", "by name")
+    assert_answered(shared_bot, "Which countries are leading the talks on security assurances for Ukraine?",
+                    "France, and Germany")
+    # (answered by "However, major allies such as ...")
+    assert_answered(shared_bot, "Which major allies were reluctant to go beyond the vague promise that Ukraine would "
+                                "one day become a member?", "United States and Germany")
