@@ -1297,8 +1297,8 @@ _BODY = re.compile(r"(?i)\b(?:group|council|summit|union|organi[sz]ation|allianc
 def lacks_member(question: str, sentences: list[str], names: frozenset[str] | set[str]) -> bool:
     """Does a one-part "Which <kind of> countries ...?" question (or nations, allies, members,
     states, governments) meet sentences (those that answer best) that name none of them: no
-    word of `names` (the articles' proper nouns, lower case) that the question does not give,
-    acronyms ("NATO") aside? A sentence after the best that sets itself against the one before
+    word of `names` (the articles' proper nouns, lower case) or "U.S."/"UK" that the question
+    does not give, "NATO" aside? A sentence after the best that sets itself against the one before
     ("However, major allies such as the United States and Germany are hesitant ...") names
     another group; as the best, it answers "Which major allies were reluctant ...?" (heldout7
     r028). "Which Eastern European countries were pushing for a clearer roadmap?" is not
@@ -1318,17 +1318,24 @@ def lacks_member(question: str, sentences: list[str], names: frozenset[str] | se
     True
     >>> lacks_member("Which countries wait?", ["However, France waits."], names)
     False
+    >>> lacks_member("Which countries gave most?", ["The U.S. gave most."], names)
+    False
     """
     asked = _OPENER.sub("", own_turn(question))
     if not _WHICH_GROUP.match(asked) or _ANOTHER_PART.search(asked):
         return False
+
     def words(text: str) -> list[str]:
-        return [re.sub(r"[’']s$", "", w) for w in re.findall(r"[\w’'-]+", text)]
+        return [re.sub(r"[’']s$", "", w) for w in re.findall(r"(?:[A-Z]\.){2,}|[\w’'-]+", text)]
+
+    def names_one(word: str) -> bool:  # "U.S.", "UK" name a country; "NATO" (4 capitals or more) does not
+        if re.fullmatch(r"(?:[A-Z]\.){2,}|[A-Z]{2,3}", word):
+            return True
+        return not word.isupper() and word.lower() in names
 
     given = {w.lower() for w in words(asked)}
     kept = sentences[:1] + [s for s in sentences[1:] if not _CONTRASTS.match(s)]
-    return not any(w.lower() in names and w.lower() not in given for s in kept
-                   for w in words(s) if not w.isupper())  # (not "NATO", "EU")  # fmt: skip
+    return not any(names_one(w) and w.lower() not in given for s in kept for w in words(s))
 
 
 _WHICH_GROUP = re.compile(r"(?i)^\s*(?:which|what)\s+(?:[\w-]+\s+){0,3}?(?:countries|nations|allies|members|states|governments)\b")

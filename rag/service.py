@@ -204,7 +204,7 @@ class Assistant:
             yield "\n\n" + draft
         verified = self._verify(draft, passages, sentences, sentence_vectors)
         restated = composer.name != "extractive" and only_restates(question, [s.text for s in verified.sentences])
-        near = [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
+        near = near_best(ranked)
         gainsaid = composer.name != "extractive" and yes_denied(question, draft, near)
         aside = composer.name != "extractive" and self._answers_aside(verified, passages, ranked)
         if composer.name != "extractive" and (verified.supported_share < 0.5 or restated or gainsaid or aside):
@@ -373,7 +373,7 @@ class Assistant:
         said = " ".join(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} "
                         f"{self._article(c.article_id, c.version).text}" for c in articles)  # fmt: skip
         missing = unmatched_names(question, said)
-        near = [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
+        near = near_best(ranked)
         if missing and not corrects_figures(question, missing, near):
             return f"The articles found never mention {', '.join(missing)}."
         for figure in missing:  # a claim's wrong figure, which a sentence corrects: the rules below read the rest
@@ -701,6 +701,12 @@ class Assistant:
     def _newest_year(self) -> int | None:
         years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
         return max(years) if years else None
+
+
+def near_best(ranked: list[RankedSentence]) -> list[str]:
+    """The sentences an extractive answer may draw on: the best ANSWER_SENTENCES, within
+    ANSWER_MARGIN of the best."""
+    return [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
 
 
 def asked_part(question: str) -> str:
