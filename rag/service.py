@@ -370,21 +370,21 @@ class Assistant:
         # the whole of each article found: a question of many parts names more than five
         # passages can hold ("... Stoltenberg and Blinken ... Sweden and Turkey?")
         articles = {p.chunk.article_id: p.chunk for p in passages}.values()
-        said = " ".join(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} "
-                        f"{self._article(c.article_id, c.version).text}" for c in articles)  # fmt: skip
+        facts = [self._article(c.article_id, c.version) for c in articles]
+        said = " ".join(f"{c.title} {c.date or ''} {_byline(records, c.article_id)} {f.text}"
+                        for c, f in zip(articles, facts))  # fmt: skip
         missing = unmatched_names(question, said)
         near = near_best(ranked)
         if missing and not corrects_figures(question, missing, near):
             return f"The articles found never mention {', '.join(missing)}."
         for figure in missing:  # a claim's wrong figure, which a sentence corrects: the rules below read the rest
             asked = asked.replace(figure, "")
-        people = set().union(*(self._article(c.article_id, c.version).speakers for c in articles))
+        people = set().union(*(f.speakers for f in facts))
         wanted = lacks_answer_type(question, near, people)
         counted = count_of_another(asked, [r.sentence.text for r in ranked], near)  # (any sentence found may count it)
         wanted = wanted or (f"a count of {counted}" if counted else None)
         dated = [r.sentence.text for r in ranked if r.score >= ranked[0].score - DATED_MARGIN]  # (as the answer's)
         wanted = wanted or ("a date of what it asks about" if undated(asked, dated) else None)
-        facts = [self._article(c.article_id, c.version) for c in articles]
         names = set().union(*(f.proper - f.lower for f in facts))
         answering = [r.sentence.text for r in ranked if r.score >= ranked[0].score - SAME_ARTICLE_MARGIN]
         wanted = wanted or ("which ones by name" if lacks_member(asked, answering, names) else None)
@@ -395,7 +395,7 @@ class Assistant:
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."
-        quoted = set().union(*(self._article(c.article_id, c.version).quoted for c in articles))
+        quoted = set().union(*(f.quoted for f in facts))
         silent = unquoted(asked, people, quoted)
         if silent:
             return f"The articles found name {silent} but report nothing {silent} said."
