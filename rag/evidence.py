@@ -836,7 +836,7 @@ def is_when_question(question: str) -> bool:
     >>> is_when_question("ok and when exactly is it?"), is_when_question("And which one? (about: When is it?)")
     (True, False)
     """
-    question = _OPENER.sub("", own_turn(question))  # "ok and when ...": one part
+    question = own_words(question)  # "ok and when ...": one part
     return bool(_asks_when(question) and not _ANOTHER_PART.search(question))
 
 
@@ -907,7 +907,7 @@ def undated(question: str, sentences: list[str]) -> bool:
     >>> undated("On what dates was it held?", ["No date."]), undated("Where was it, and on what dates?", ["No date."])
     (True, False)
     """
-    asked = _OPENER.sub("", own_turn(question))
+    asked = own_words(question)
     return bool(_DAY_ASKED.search(asked)) and not _ANOTHER_PART.search(asked) and not any(
         dated_next_to_asked(question, s, day=True) for s in sentences)
 
@@ -1018,6 +1018,15 @@ def own_turn(question: str) -> str:
     'And who decides?'
     """
     return question.split(" (about:")[0]
+
+
+def own_words(question: str) -> str:
+    """A question's own turn (own_turn) without the chat opener ("ok and", "so", "well").
+
+    >>> own_words("ok and when is it? (about: Where is the summit?)")
+    'when is it?'
+    """
+    return _OPENER.sub("", own_turn(question))
 
 
 def lacks_answer_type(question: str, sentences: list[str], people: set[str] | frozenset[str] = frozenset()) -> str | None:
@@ -1321,7 +1330,7 @@ def lacks_member(question: str, sentences: list[str], names: frozenset[str] | se
     >>> lacks_member("Which countries gave most?", ["The U.S. gave most."], names)
     False
     """
-    asked = _OPENER.sub("", own_turn(question))
+    asked = own_words(question)
     if not _WHICH_GROUP.match(asked) or _ANOTHER_PART.search(asked):
         return False
 
@@ -2358,7 +2367,7 @@ def yes_denied(question: str, answer: str, near: list[str]) -> bool:
     >>> yes_denied("Did Blinken say allies showed no fatigue?", "Yes, he sees no sense of fatigue.", near)
     False
     """
-    asked = _OPENER.sub("", own_turn(question))
+    asked = own_words(question)
     if not _YES_NO.match(asked) or not re.match(r"(?i)\s*yes\b", answer):
         return False
     asked = re.sub(r"(?i)^\s*is\s+it\s+true\s+that\b", "", asked)  # (its "true" is no claim)

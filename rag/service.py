@@ -383,10 +383,10 @@ class Assistant:
         wanted = lacks_answer_type(question, near, people)
         counted = count_of_another(asked, [r.sentence.text for r in ranked], near)  # (any sentence found may count it)
         wanted = wanted or (f"a count of {counted}" if counted else None)
-        dated = [r.sentence.text for r in ranked if r.score >= ranked[0].score - DATED_MARGIN]  # (as the answer's)
+        dated = near_best(ranked, DATED_MARGIN, most=None)  # (as the answer's)
         wanted = wanted or ("a date of what it asks about" if undated(asked, dated) else None)
         names = set().union(*(f.proper - f.lower for f in facts))
-        answering = [r.sentence.text for r in ranked if r.score >= ranked[0].score - SAME_ARTICLE_MARGIN]
+        answering = near_best(ranked, SAME_ARTICLE_MARGIN, most=None)
         wanted = wanted or ("which ones by name" if lacks_member(asked, answering, names) else None)
         if wanted:
             return f"The question asks for {wanted}, and the passages that answer best give none."
@@ -703,10 +703,11 @@ class Assistant:
         return max(years) if years else None
 
 
-def near_best(ranked: list[RankedSentence]) -> list[str]:
-    """The sentences an extractive answer may draw on: the best ANSWER_SENTENCES, within
-    ANSWER_MARGIN of the best."""
-    return [r.sentence.text for r in ranked[:ANSWER_SENTENCES] if r.score >= ranked[0].score - ANSWER_MARGIN]
+def near_best(ranked: list[RankedSentence], margin: float = ANSWER_MARGIN,
+              most: int | None = ANSWER_SENTENCES) -> list[str]:
+    """The best `most` sentences (all with None) within `margin` of the best; by default
+    those an extractive answer may draw on."""
+    return [r.sentence.text for r in ranked[:most] if r.score >= ranked[0].score - margin]
 
 
 def asked_part(question: str) -> str:
