@@ -50,6 +50,22 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def with_leaders(fused: list[tuple[str, float]], rankings: Sequence[Sequence[str]], k: int) -> list[tuple[str, float]]:
+    """The fused top k, and after them each ranking's first item that they lack: fusion by
+    rank buries the one chunk that holds a question's rare name when the dense side misses
+    it ("what position does tobias billstrom have?": first for BM25, 14th fused, behind
+    chunks both sides rank fifth). The passages are chosen from these by their sentences.
+
+    >>> with_leaders([("a", 3.0), ("b", 2.0), ("c", 1.0)], [["a", "b"], ["c", "a"]], 2)
+    [('a', 3.0), ('b', 2.0), ('c', 1.0)]
+    >>> with_leaders([("a", 3.0), ("b", 2.0), ("c", 1.0)], [["a"], ["b"]], 2)
+    [('a', 3.0), ('b', 2.0)]
+    """
+    top = fused[:k]
+    chosen = {item for item, _ in top}
+    return top + [x for x in fused[k:] if x[0] in {r[0] for r in rankings if r} - chosen]
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """What one store generation looks like to a reader."""
@@ -86,14 +102,13 @@ class HybridRetriever:
         n = max(self.candidates, top_k * 4)
         dense = self._dense(snap, query_vector, n, where)  # chunk id -> (Chunk or None, similarity)
         keyword = self._bm25(snap, question, n, where)
-        fused = reciprocal_rank_fusion(
-            [list(dense), list(keyword)], [self.dense_weight, self.bm25_weight]
-        )
-        # Only the fused top k are read from the store, in one call by id: the candidates'
-        # texts are never loaded (not into the snapshot, not with the dense query).
-        fetched = self._fetch([cid for cid, _ in fused[:top_k] if dense.get(cid, (None,))[0] is None])
+        rankings = [list(dense), list(keyword)]
+        fused = with_leaders(reciprocal_rank_fusion(rankings, [self.dense_weight, self.bm25_weight]), rankings, top_k)
+        # Only the fused top k (and a leader they lack) are read from the store, in one call by
+        # id: the candidates' texts are never loaded (not into the snapshot, not with the dense query).
+        fetched = self._fetch([cid for cid, _ in fused if dense.get(cid, (None,))[0] is None])
         out = []
-        for chunk_id, score in fused[:top_k]:
+        for chunk_id, score in fused:
             chunk = dense.get(chunk_id, (None,))[0] or fetched.get(chunk_id)
             if chunk is None:
                 continue  # deleted by an ingest since this snapshot was taken
