@@ -283,9 +283,9 @@ _NEGATION = re.compile(
 NEGATED_WORDS = 2  # content words in a row after "not" / "no" / "refused to" ... that it negates
 
 
-def negated(text: str) -> tuple[frozenset[str], frozenset[str]]:
+def negated(text: str, reach: int = NEGATED_WORDS) -> tuple[frozenset[str], frozenset[str]]:
     """(what a text negates, what it asserts): the content terms of the first words after
-    each negation ("no", "did not", "refused to", ...), up to NEGATED_WORDS of them in a row,
+    each negation ("no", "did not", "refused to", ...), up to `reach` of them in a row,
     and the other content terms. A leading "Yes," / "No," is an answer word, not a negation.
 
     >>> [sorted(x) for x in negated("Kyiv did not receive an invitation, but allies pledged support.")]
@@ -306,7 +306,7 @@ def negated(text: str) -> tuple[frozenset[str], frozenset[str]]:
     for token in re.findall(r"[\w'’.-]+|[,;:.!?()“”\"]", _ANSWER_WORD.sub("", text)):
         terms = content_terms(token) if re.match(r"\w", token) else frozenset()
         if _NEGATION.match(token):
-            left, started = NEGATED_WORDS, False
+            left, started = reach, False
         elif left and terms:
             neg |= terms
             left, started = left - 1, True
@@ -671,6 +671,7 @@ _EXACTLY = re.compile(r"(?i)\b(?:exact(?:ly)?|precise(?:ly)?)\s+(?:how\s+(?:many
 _YEAR = re.compile(r"(?<![\d,.$€£])\b(?:19|20)\d\d\b(?![,.]?\d)")
 _NUMBER_IN = re.compile(r"\d|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b)")
 ANSWER_TYPE_BONUS, CALENDAR_DATE_BONUS = 0.06, 0.09
+ROLE_BONUS = 0.15  # a sentence giving the asked person's post: the question's only other word is the name
 # "Why did he say the amount of aid matters?": a reason is asked for, not a number (heldout12 w011)
 _ASKS_REASON = re.compile(r"(?i)^\s*(?:and\s+)?(?:why|how\s+come|for\s+what\s+reasons?)\b")
 
@@ -937,9 +938,54 @@ def only_foreseen(question: str, best: str) -> bool:
     return bool(_OUTCOME.search(asked)) and not _ANOTHER_PART.search(asked) and bool(_FORESEES.search(best))
 
 
-_OUTCOME = re.compile(r"(?i)\b(?:end(?:ed|s)?\s+up|in\s+the\s+end|final\s+(?:vote|tally|result|outcome|decision|count))\b")
+_OUTCOME = re.compile(r"(?i)\b(?:end(?:ed|s)?\s+up|in\s+the\s+end|final\s+(?:vote|tally|result|outcome|decision|count)"
+                      r"|(?:actually|ultimately|eventually)\s+(?:decided?|agreed?|happen(?:ed)?|do|did|done"
+                      r"|vote[ds]?|approved?|offer(?:ed)?|get|got|deliver(?:ed)?|sign(?:ed)?|adopt(?:ed)?|announced?"
+                      r"|ratif(?:y|ied)))\b")
 _FORESEES = re.compile(r"(?i)\b(?:would|will|should|could|might|may|can|shall|[\w’']+[’']ll"
                        r"|(?:expects?|expected|hopes?|hoped|plans?|planned|intends?|intended|aims?|set|due|going)\s+to)\b")
+
+
+def premise_denied(question: str, near: list[str]) -> str | None:
+    """The sentence among those answering best (`near`) that denies what a why / when / how
+    question takes for granted, or None. "Why did NATO invite Ukraine to join at Vilnius?"
+    beside "Kyiv did not receive the much-desired invitation ... in Vilnius" asks the reason
+    for what did not happen (heldout14 y016, heldout15 z041); "When did Sweden become a full
+    member?" beside "it had not yet joined the alliance as a full member" asks the date of it
+    (z040). A word the question asserts is among the first PREMISE_REACH the sentence negates
+    (a noun meets its verb by a shared opening of five letters: "invite", "invitation"); for
+    "when", a "not yet" sentence shares two words of what it asks happened.
+
+    >>> near = ["Kyiv did not receive the much-desired invitation nor a firm deadline at Vilnius."]
+    >>> premise_denied("Why did NATO invite Ukraine at the Vilnius summit?", near) == near[0]
+    True
+    >>> premise_denied("Why did Kyiv not receive an invitation at Vilnius?", near) is None  # asks of the denial
+    True
+    >>> premise_denied("Why did NATO tighten cooperation with Kyiv at Vilnius?", near) is None
+    True
+    >>> yet = ["Sweden's path was progressing; it had not yet joined the alliance as a full member."]
+    >>> premise_denied("When did Sweden officially become a full member of NATO?", yet) == yet[0]
+    True
+    >>> premise_denied("Why did Hungary delay Sweden's membership?", yet) is None
+    True
+    """
+    asked = own_words(question)
+    m = _PRESUPPOSES.match(asked)
+    if not m or _ANOTHER_PART.search(asked) or any(_NEGATION.match(w) for w in re.findall(r"[\w'’]+", asked)):
+        return None
+    claim = what_is_said(m.group(2))
+    for sentence in near:
+        denied = negated(sentence, PREMISE_REACH)[0]
+        if any(a == d or min(len(a), len(d)) >= 5 and a[:5] == d[:5] for a in claim for d in denied):
+            return sentence
+        if m.group(1).lower() == "when" and _NOT_YET.search(sentence) and len(claim & what_is_said(sentence)) >= 2:
+            return sentence
+    return None
+
+
+# "Why did X ...", "When was Y ...", "How did Z ...": asks of an event it takes for granted
+_PRESUPPOSES = re.compile(r"(?i)^\s*(why|when|how)\s+(?:did|was|were|has|have|had)\s+(.+)$")
+PREMISE_REACH = 3  # content words after a negation that a premise rule reads as denied
 
 
 _DAY_ASKED = re.compile(rf"(?i){_WHAT_DAY}|\b(?:what|which)\s+(?:(?:exact|precise|specific)\s+)?dates\b")
@@ -959,9 +1005,18 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     (0.0, 0.0)
     >>> answer_type_bonus("Which reform areas did they focus on?", "They focus on graft, law, and rights.")
     0.06
+
+    A question asking a person's post is answered by the sentence that gives it beside the
+    name, however little else the two share ("What post does Tobias Billstrom hold?" beside
+    "According to Swedish Foreign Minister Tobias Billstrom, ...", heldout15 z017).
+
+    >>> answer_type_bonus("What post does Tobias Billstrom hold?", "Swedish Foreign Minister Tobias Billstrom spoke.")
+    0.15
     """
     if asks_reason(question):
         return 0.0
+    if _ASKS_ROLE.search(question):
+        return ROLE_BONUS if gives_role_of(question, sentence) else 0.0
     if _asks_when(question):
         if _CALENDAR_DATE.search(sentence):
             return CALENDAR_DATE_BONUS
@@ -971,6 +1026,39 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     if _WHAT_KINDS.search(question):
         return ANSWER_TYPE_BONUS if _LIST.search(sentence) else 0.0
     return 0.0
+
+
+def _names_asked(question: str) -> set[str]:
+    """The capitalised words past a question's first, without "'s", titles and acronyms."""
+    names = {re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<=\s)[A-Z][\w’'-]+", question)}
+    return {n for n in names if not _is_title(n) and not n.isupper() and n not in _NOT_A_NAME}
+
+
+# "What post does Tobias Billstrom hold?", "What was Rasmussen's job?", "Who is Kuleba?": a
+# person's post; not "What position does Turkey hold on Sweden's bid?" nor "What role did NATO play?"
+_ASKS_ROLE = re.compile(r"(?i:\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:post|position|title|role|job|office|rank)s?\s+"
+                        r"(?:does|did|do|is|was|has|had)\s+[^?]*?\b(?:hold|have|occupy|fill)(?:\s+[a-z]+)?"
+                        r"|^\s*(?:and\s+)?what\s+(?:is|was)\s+[^?]*?['’]s\s+(?:role|job|title|position|post|office)"
+                        r"(?:\s+[a-z]+)?"
+                        r"|\b(?:what|which)\s+(?:post|position|title|role|job|office|rank)\s+(?:is|was)\s+given\s+to\s+[^?]+"
+                        r"|^\s*(?:and\s+)?who\s+(?:is|was)(?=\s+(?-i:[A-Z][a-z]))(?:\s+(?-i:[A-Z])[\w’'-]+)+)"
+                        r"\s*[?.]?\s*$")
+
+
+def gives_role_of(question: str, sentence: str) -> bool:
+    """Does the sentence give a post (minister, secretary general, chief, ...) within six
+    words of a name the question gives (a person's surname, mostly)?
+
+    >>> q = "What post did Anders Fogh Rasmussen previously hold?"
+    >>> gives_role_of(q, "Invite Ukraine, the alliance’s former Secretary General, Anders Fogh Rasmussen, said.")
+    True
+    >>> gives_role_of(q, "Rasmussen said NATO should invite Ukraine to the summit in Washington in July.")
+    False
+    """
+    names = _names_asked(question)
+    words = [re.sub(r"['’]s$", "", w.strip(".,’'")) for w in re.findall(r"[\w’'.-]+", sentence)]
+    return any(w in names and any(_HOLDER.fullmatch(x) for x in words[max(0, i - 6): i + 7])
+               for i, w in enumerate(words))
 
 
 # "What areas did the recommendations focus on?", "Which themes ...": asks for several things,
@@ -1080,6 +1168,13 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     True
     >>> lacks_answer_type("How much exactly did the US give?", ["The U.S. has provided $77 billion."]) is None
     True
+
+    "What post does Putin hold?" is not answered by "the second winter of Putin's brutality".
+
+    >>> lacks_answer_type("What post does Putin hold?", ["We enter the second winter of Putin’s brutality."])
+    'the post of whoever it names'
+    >>> lacks_answer_type("Who is Kuleba?", ["Ukrainian Foreign Minister Dmytro Kuleba attended."]) is None
+    True
     """
     question = own_turn(question)  # "who ...? (about: how long the war lasted)" asks for no number
     if asks_reason(question):
@@ -1107,6 +1202,9 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
         return "the name of whoever was chosen"
     if _WHERE.search(question) and not any(_gives_place(question, s, people) for s in sentences):
         return "a place"
+    if _ASKS_ROLE.search(question) and _names_asked(question) and not any(gives_role_of(question, s)
+                                                                           for s in sentences):
+        return "the post of whoever it names"
     return None
 
 
@@ -1248,6 +1346,7 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     ...                   ["He said Russia has 300,000 casualties."], {"Stoltenberg"})
     'Ukraine'
     >>> figure_of_another("How much has the United States given?", ["The U.S. has given $77 billion."], set())
+    >>> figure_of_another("How much aid has Washington sent Kyiv?", ["The U.S. has given $77 billion."], set())
     >>> figure_of_another("How much did NATO target?", ["The goal was 500 million euros a year."], set())
     >>> figure_of_another("How many banks has Parmalat's administrator Enrico Bondi sued?",
     ...                   ["Enrico Bondi sued Morgan Stanley: 49 banks."], {"Bondi"})
@@ -1269,8 +1368,10 @@ def figure_of_another(question: str, sentences: list[str], people: set[str]) -> 
     numbered = [s for s in sentences if gives_count(_MONEY.sub("", s) if counts_people else s)]
     if not numbered:
         return None
+    # a capital stands for its government: "how much has Washington sent" is what "the U.S." gave
+    owners = [owner.lower(), *(_CAPITALS[owner.lower()][:1] if owner.lower() in _CAPITALS else ())]
     for s in numbered:
-        if _mentioned(owner.lower(), s.lower().replace("’", "'")):
+        if any(_mentioned(o, s.lower().replace("’", "'")) for o in owners):
             return None
         others = [n for n in unmatched_names(s, question)
                   if n not in people and not n[0].isdigit() and not _is_title(n)]
@@ -1409,6 +1510,8 @@ def _currency_asked(question: str) -> str | None:
 _ROLES = (r"minister|president|chancellor|secretary|spokes(?:man|woman|person)|ambassador|commander|mayor|governor|ceo"
           r"|director|chairman|chairwoman")
 _ROLE = re.compile(rf"(?i)\b({_ROLES})\b")
+# a word for someone's post, beside a name (gives_role_of)
+_HOLDER = re.compile(rf"(?i:\b(?:{_ROLES}|chief|head|leader|envoy|official|diplomat|senator|general)\b)")
 _QUALIFIED_ROLE = re.compile(rf"\b([A-Z][a-z]{{3,}})(?:['’]s)?\s+(?i:(?:foreign|defen[cs]e|prime|finance|deputy|interior"
                              rf"|economy|justice)\s+)?((?i:{_ROLES}))\b")
 
@@ -2345,11 +2448,28 @@ def only_restates(question: str, claims: list[str]) -> bool:
     False
     >>> only_restates("Was the war on the agenda?", ["The war was not on the agenda."])
     False
+
+    An answer to "who" that names no one the question does not says nothing either:
+    "According to the sources above only, there is 'strong bipartisan support' for Ukraine in
+    the US" for "According to whom is there 'strong bipartisan support' ...?" (heldout15 z016).
+
+    >>> q = "According to whom is there strong support for Ukraine in the US?"
+    >>> only_restates(q, ["According to the sources, there is strong support in the US."])
+    True
+    >>> only_restates(q, ["Blinken said so."]), only_restates(q, ["The U.S. Secretary of State said so."])
+    (False, False)
     """
     if not claims or _YES_NO.match(question):
         return False
     asked = content_terms(question)
+    if _ASKS_WHO.match(own_words(question)):
+        named = {w for c in claims for w in re.findall(r"\b[A-Z][\w’'.-]*\w", c)}
+        return all(w in question or w.lower() in _STOPWORDS or w in _NOT_A_NAME for w in named)
     return all(not (content_terms(c) - asked) for c in claims)
+
+
+# "Who said ...?", "According to whom ...?", "By whom was ...?"
+_ASKS_WHO = re.compile(r"(?i)^\s*(?:who|whom|(?:according\s+to|by|from)\s+whom)\b")
 
 
 def yes_denied(question: str, answer: str, near: list[str]) -> bool:

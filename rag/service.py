@@ -33,7 +33,7 @@ from rag.evidence import (
     ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares,
     corrects_figures, count_of_another, denies, figure_of_another, figure_owned_elsewhere, figures_not_in, initials,
     joined_passages, lacks_answer_type, lacks_member, leaves_unsaid, names_apart, names_not_in, names_someone_else,
-    only_foreseen, only_restates, passage_sentences, person_meant, placed_elsewhere, pointed_articles,
+    only_foreseen, only_restates, premise_denied, passage_sentences, person_meant, placed_elsewhere, pointed_articles,
     question_parts, reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, sides,
     support_matrix, titled_articles, truecased, undated, unmatched_names, unquoted, window_people, with_antecedents,
     with_following, with_sequel, without_source_pointer, yes_denied,
@@ -392,6 +392,9 @@ class Assistant:
             return f"The question asks for {wanted}, and the passages that answer best give none."
         if only_foreseen(asked, ranked[0].sentence.text):
             return "The question asks how things turned out, and the passages that answer best only say what was expected."
+        denial = premise_denied(asked, near)
+        if denial:
+            return f"The question takes for granted what the passage answering best denies: “{closed_quotes(denial)}”"
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."

@@ -1089,3 +1089,54 @@ def test_which_countries_is_refused_when_the_best_sentence_names_none(shared_bot
     # (answered by "However, major allies such as ...")
     assert_answered(shared_bot, "Which major allies were reluctant to go beyond the vague promise that Ukraine would "
                                 "one day become a member?", "United States and Germany")
+
+
+def test_a_question_whose_premise_the_passages_deny_is_refused_with_the_denial(shared_bot):
+    """"Why did NATO decide to invite Ukraine to join the alliance at the Vilnius summit?" was
+    answered with "Kyiv did not receive the much-desired invitation ..." and "When did Sweden
+    officially become a full member of NATO?" with "... it had not yet joined the alliance as a
+    full member" (heldout15 z041, z040, heldout14 y016): the reason or date of what did not
+    happen. They are refused, and the notice quotes the denial. What did happen is answered."""
+    a = shared_bot.ask("Why did NATO choose to invite Ukraine into the alliance at the Vilnius summit?")
+    # (quoting "Kyiv did not receive the much-desired invitation ..." or "we will not be discussing an invitation")
+    assert a.refused and "takes for granted" in a.notice and "not" in a.notice and "invitation" in a.notice, a.notice
+    assert_refused(shared_bot, "When did Sweden formally become a full NATO member?", "not yet joined")
+    assert_answered(shared_bot, "Why did Kyiv not get an invitation to join NATO at the Vilnius summit?", "Vilnius")
+    assert_answered(shared_bot, "When did NATO foreign ministers conclude their meetings in Brussels?", "November 29")
+
+
+def test_what_was_actually_decided_is_refused_when_the_articles_only_foresee_it(shared_bot):
+    """"What did NATO leaders actually decide about Ukraine at the July 2024 Washington
+    summit?" was answered with what Blinken said it could focus on (heldout15 z039)."""
+    assert_refused(shared_bot, "What did the allies ultimately agree on for Ukraine at the Washington summit in July?",
+                   "turned out")
+
+
+def test_a_persons_post_is_answered_by_the_sentence_that_gives_it(shared_bot):
+    """"What government post does Tobias Billstrom hold?" and "What post did Anders Fogh
+    Rasmussen previously hold?" were refused: the sentences naming them ("According to Swedish
+    Foreign Minister Tobias Billstrom, ...") share only the name with the question (heldout15
+    z017, z027). A name the articles never give a post is still refused."""
+    assert_answered(shared_bot, "what position does tobias billstrom have?", "Foreign Minister Tobias Billstrom")
+    assert_answered(shared_bot, "What was Rasmussen's job before?", "former Secretary General")
+    assert_refused(shared_bot, "What position does Putin hold?", "the post of")
+
+
+def test_a_capital_asked_for_its_governments_figure_is_answered_with_it(shared_bot):
+    """"how much aid has washington sent kyiv in total?" was refused as a figure for someone
+    else: the sentence gives it for "The U.S." (heldout15 z015)."""
+    assert_answered(shared_bot, "How much assistance has Washington provided to Kyiv overall?", "$77 billion")
+
+
+def test_a_model_answer_to_who_that_names_no_one_gives_way(shared_bot):
+    """"According to whom is there 'strong bipartisan support' for Ukraine in the US?" was
+    answered by the local model with "According to the sources above only, there is 'strong
+    bipartisan support' ... [1]": supported, and no answer (heldout15 z016). The passages' own
+    words name Blinken; a model answer that names him stands."""
+    question = "According to whom is there “strong bipartisan support” for Ukraine in the US?"
+    restating = "According to the sources above only, there is “strong bipartisan support” for Ukraine in the US. [1]"
+    (a,) = ask_with_model(shared_bot, ScriptedModel(restating), question)
+    assert a.backend == "extractive" and "restated" in (a.notice or "") and "Blinken" in a.text, (a.notice, a.text)
+    naming = "U.S. Secretary of State Antony Blinken said there is “strong bipartisan support” for Ukraine. [1]"
+    (a,) = ask_with_model(shared_bot, ScriptedModel(naming), question)
+    assert a.backend == "scripted" and "Blinken" in a.text, (a.notice, a.text)
