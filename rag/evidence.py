@@ -939,7 +939,7 @@ def only_foreseen(question: str, best: str) -> bool:
 
 
 _OUTCOME = re.compile(r"(?i)\b(?:end(?:ed|s)?\s+up|in\s+the\s+end|final\s+(?:vote|tally|result|outcome|decision|count)"
-                      r"|(?:actually|ultimately|eventually)\s+(?:decided?|agreed?|happen(?:ed)?|do|did|done"
+                      r"|(?:actually|ultimately|eventually|finally)\s+(?:decided?|agreed?|happen(?:ed)?|do|did|done"
                       r"|vote[ds]?|approved?|offer(?:ed)?|get|got|deliver(?:ed)?|sign(?:ed)?|adopt(?:ed)?|announced?"
                       r"|ratif(?:y|ied)))\b")
 _FORESEES = re.compile(r"(?i)\b(?:would|will|should|could|might|may|can|shall|[\w’']+[’']ll"
@@ -2071,8 +2071,15 @@ def reads_as_english(question: str) -> bool:
     False
     >>> reads_as_english("How much volume did Swiss glaciers lose?"), reads_as_english("Kuleba's role?")
     (True, True)
+
+    Names past the first word are no words of any language: "Did Hungary's parliament finally
+    approve Sweden's NATO membership?" is English.
+
+    >>> reads_as_english("Did Hungary's parliament finally approve Sweden's NATO membership?")
+    True
     """
-    words = re.findall(r"[^\W\d_]+", question.lower())
+    tokens = re.findall(r"[^\W\d_]{2,}", question)
+    words = [w.lower() for i, w in enumerate(tokens) if i == 0 or not w[0].isupper()]
     return len(words) < 4 or sum(w in _STOPWORDS for w in words) >= 0.2 * len(words)
 
 

@@ -1107,9 +1107,13 @@ def test_a_question_whose_premise_the_passages_deny_is_refused_with_the_denial(s
 
 def test_what_was_actually_decided_is_refused_when_the_articles_only_foresee_it(shared_bot):
     """"What did NATO leaders actually decide about Ukraine at the July 2024 Washington
-    summit?" was answered with what Blinken said it could focus on (heldout15 z039)."""
+    summit?" was answered with what Blinken said it could focus on (heldout15 z039). A
+    question that names several countries still reads as English."""
     assert_refused(shared_bot, "What did the allies ultimately agree on for Ukraine at the Washington summit in July?",
                    "turned out")
+    # (heldout3 m041: "What annual amount did NATO allies finally agree to ...?")
+    a = shared_bot.ask("Did Hungary's parliament finally approve Sweden's NATO membership?")
+    assert a.refused and "turned out" in a.notice and "English" not in a.notice, a.notice
 
 
 def test_a_persons_post_is_answered_by_the_sentence_that_gives_it(shared_bot):
