@@ -393,8 +393,11 @@ class Assistant:
         if only_foreseen(asked, ranked[0].sentence.text):
             return "The question asks how things turned out, and the passages that answer best only say what was expected."
         denial = premise_denied(asked, near)
-        if denial:
-            return f"The question takes for granted what the passage answering best denies: “{closed_quotes(denial)}”"
+        if denial:  # the correction, and where it is said
+            said_in = next(passages[r.sentence.passage].chunk for r in ranked if r.sentence.text == denial)
+            source = ", ".join(x for x in (said_in.title, said_in.date) if x)
+            return (f"The question takes for granted what the passage answering best denies: "
+                    f"“{closed_quotes(denial)}” ({source}).")
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."

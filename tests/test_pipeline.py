@@ -1096,11 +1096,14 @@ def test_a_question_whose_premise_the_passages_deny_is_refused_with_the_denial(s
     answered with "Kyiv did not receive the much-desired invitation ..." and "When did Sweden
     officially become a full member of NATO?" with "... it had not yet joined the alliance as a
     full member" (heldout15 z041, z040, heldout14 y016): the reason or date of what did not
-    happen. They are refused, and the notice quotes the denial. What did happen is answered."""
+    happen. They are refused, and the notice quotes the denial and names its article. What did
+    happen is answered."""
     a = shared_bot.ask("Why did NATO choose to invite Ukraine into the alliance at the Vilnius summit?")
     # (quoting "Kyiv did not receive the much-desired invitation ..." or "we will not be discussing an invitation")
     assert a.refused and "takes for granted" in a.notice and "not" in a.notice and "invitation" in a.notice, a.notice
-    assert_refused(shared_bot, "When did Sweden formally become a full NATO member?", "not yet joined")
+    a = shared_bot.ask("When did Sweden formally become a full NATO member?")
+    # (and names the article it quotes)
+    assert a.refused and "not yet joined" in a.notice and "(In early 2024, NATO leaders faced" in a.notice, a.notice
     assert_answered(shared_bot, "Why did Kyiv not get an invitation to join NATO at the Vilnius summit?", "Vilnius")
     assert_answered(shared_bot, "When did NATO foreign ministers conclude their meetings in Brussels?", "November 29")
 
