@@ -2479,6 +2479,30 @@ def only_restates(question: str, claims: list[str]) -> bool:
 _ASKS_WHO = re.compile(r"(?i)^\s*(?:who|whom|(?:according\s+to|by|from)\s+whom)\b")
 
 
+def words_unquoted(question: str, answer: str, near: list[str]) -> bool:
+    """Does a question asking for the words someone used ("What phrase did Stoltenberg use
+    ...?") get an answer that quotes none, while a sentence answering it best holds a
+    quotation? The local model put "stay the course" in its own words ("urged for persistent
+    support", gold g017).
+
+    >>> near = ["“We just have to stay the course.", "He urged persistent support."]
+    >>> words_unquoted("What phrase did he use to urge support?", "He urged persistent support. [1]", near)
+    True
+    >>> words_unquoted("What phrase did he use to urge support?", "He said “stay the course”. [1]", near)
+    False
+    >>> words_unquoted("What did he urge?", "He urged persistent support. [1]", near)
+    False
+    """
+    return bool(_ASKS_WORDS.search(own_words(question))) and not _QUOTE_MARK.search(answer) and any(
+        _QUOTE_MARK.search(s) for s in near)
+
+
+# "What phrase / words / expression did X use?", "in his own words", "verbatim"
+_ASKS_WORDS = re.compile(r"(?i)\b(?:what|which)\s+(?:exact\s+)?(?:phrase|words|expression|slogan)\b"
+                         r"|\bin\s+(?:his|her|their)\s+(?:own\s+)?words\b|\bverbatim\b")
+_QUOTE_MARK = re.compile(r"[“”\"]")
+
+
 def yes_denied(question: str, answer: str, near: list[str]) -> bool:
     """Does an answer open with "Yes" to a yes / no question that a sentence answering it
     best denies (`denies`)? "Yes, Antony Blinken said there is strong bipartisan support"

@@ -36,7 +36,7 @@ from rag.evidence import (
     only_foreseen, only_restates, premise_denied, passage_sentences, person_meant, placed_elsewhere, pointed_articles,
     question_parts, reads_as_english, rerank_passages, respelled, says_nothing_of, sentence_windows, sides,
     support_matrix, titled_articles, truecased, undated, unmatched_names, unquoted, window_people, with_antecedents,
-    with_following, with_sequel, without_source_pointer, yes_denied,
+    with_following, with_sequel, without_source_pointer, words_unquoted, yes_denied,
 )  # fmt: skip
 from rag.factory import Pipeline, build_pipeline, wipe_unreadable_store
 from rag.followup import absolute_dates, last_user_turn, resolve_references, rewrite_with_history, without_premise
@@ -207,10 +207,13 @@ class Assistant:
         near = near_best(ranked)
         gainsaid = composer.name != "extractive" and yes_denied(question, draft, near)
         aside = composer.name != "extractive" and self._answers_aside(verified, passages, ranked)
-        if composer.name != "extractive" and (verified.supported_share < 0.5 or restated or gainsaid or aside):
+        unquoted = composer.name != "extractive" and words_unquoted(question, draft, near)
+        if composer.name != "extractive" and (verified.supported_share < 0.5 or restated or gainsaid or aside
+                                              or unquoted):
             notice = ("The model's answer only restated the question" if restated else
                       "The model answered yes where the passages say otherwise" if gainsaid else
                       "The model's answer cites only passages that answer the question less well than others" if aside
+                      else "The question asks for the words used, and the model's answer quotes none" if unquoted
                       else "The model's answer was not supported by the articles") + "; showing the passages' own words."
             composer = ExtractiveComposer()
             draft = "".join(composer.compose(question, passages, ranked))

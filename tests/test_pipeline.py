@@ -1147,3 +1147,14 @@ def test_a_model_answer_to_who_that_names_no_one_gives_way(shared_bot):
     naming = "U.S. Secretary of State Antony Blinken said there is “strong bipartisan support” for Ukraine. [1]"
     (a,) = ask_with_model(shared_bot, ScriptedModel(naming), question)
     assert a.backend == "scripted" and "Blinken" in a.text, (a.notice, a.text)
+
+
+def test_a_model_answer_that_puts_the_asked_words_in_its_own_gives_way(shared_bot):
+    """"What phrase did Stoltenberg use at the November ministerial to urge allies to keep
+    backing Ukraine?" was answered by the local model with "NATO chief Jens Stoltenberg urged
+    for persistent support ... [1]": supported, but not the phrase (gold g017). The passages'
+    own words quote "We just have to stay the course"."""
+    question = "What phrase did Stoltenberg use at the November ministerial to urge allies to keep backing Ukraine?"
+    paraphrase = "NATO chief Jens Stoltenberg urged for persistent support for Ukraine in its resistance. [1]"
+    (a,) = ask_with_model(shared_bot, ScriptedModel(paraphrase), question)
+    assert a.backend == "extractive" and "quotes none" in (a.notice or "") and "stay the course" in a.text, a.text
