@@ -1029,9 +1029,8 @@ def answer_type_bonus(question: str, sentence: str) -> float:
 
 
 def _names_asked(question: str) -> set[str]:
-    """The capitalised words past a question's first, without "'s", titles and acronyms."""
-    names = {re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<=\s)[A-Z][\w’'-]+", question)}
-    return {n for n in names if not _is_title(n) and not n.isupper() and n not in _NOT_A_NAME}
+    """The question's names (`unmatched_names`) that may be a person's: no titles, acronyms or numbers."""
+    return {n for n in unmatched_names(question, "") if not _is_title(n) and not n.isupper() and not n[0].isdigit()}
 
 
 # "What post does Tobias Billstrom hold?", "What was Rasmussen's job?", "Who is Kuleba?": a

@@ -62,8 +62,8 @@ def with_leaders(fused: list[tuple[str, float]], rankings: Sequence[Sequence[str
     [('a', 3.0), ('b', 2.0)]
     """
     top = fused[:k]
-    chosen = {item for item, _ in top}
-    return top + [x for x in fused[k:] if x[0] in {r[0] for r in rankings if r} - chosen]
+    missing = {r[0] for r in rankings if r} - {item for item, _ in top}
+    return top + [x for x in fused[k:] if x[0] in missing]
 
 
 @dataclass(frozen=True)
