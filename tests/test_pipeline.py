@@ -1158,3 +1158,59 @@ def test_a_model_answer_that_puts_the_asked_words_in_its_own_gives_way(shared_bo
     paraphrase = "NATO chief Jens Stoltenberg urged for persistent support for Ukraine in its resistance. [1]"
     (a,) = ask_with_model(shared_bot, ScriptedModel(paraphrase), question)
     assert a.backend == "extractive" and "quotes none" in (a.notice or "") and "stay the course" in a.text, a.text
+
+
+def test_the_kremlin_and_the_west_are_the_names_of_their_camps(shared_bot):
+    """"Why does the head of the alliance think the Kremlin can't just outlast the West's
+    backing for Kyiv?" was refused: "No passage that answers well mentions Kremlin, West and
+    Kyiv together", beside sentences on Moscow and the allies (heldout16 h010)."""
+    assert_answered(shared_bot, "Does the Kremlin show any sign of wanting to negotiate, according to Stoltenberg?",
+                    "no obvious signs that Moscow")
+
+
+def test_a_verdict_between_two_people_is_refused_unless_an_article_gives_one(shared_bot):
+    """"Was Stoltenberg a better NATO secretary general than Rasmussen?" was answered with
+    what Rasmussen said about an invitation (heldout16 h045). A question whose answer the
+    sentences do compare is answered."""
+    assert_refused(shared_bot, "Is Stoltenberg a more effective NATO secretary general than Anders Fogh Rasmussen was?",
+                   "a verdict")
+    assert_answered(shared_bot, "Is Russia worse off than before the invasion?", "setbacks")
+
+
+def test_a_sentence_opening_with_instead_goes_with_the_one_before(shared_bot):
+    """"How did the early predictions that Ukraine would quickly collapse hold up?" got "Those
+    fears did not materialize." without what happened instead (heldout16 h014)."""
+    assert_answered(shared_bot, "How did the early predictions that Ukraine would soon collapse turn out?",
+                    "Instead, Ukrainian forces pushed back")
+
+
+def test_a_passage_cut_inside_a_run_of_aspects_gets_the_one_asked(shared_bot):
+    """"What military losses has Russia suffered according to Stoltenberg?" got "... political,
+    military, and economic setbacks" alone: the passage ended at "Politically, ...", before
+    "Militarily, Russia has seen a marked reduction in ... aircraft, tanks ..." (heldout16 h022)."""
+    assert_answered(shared_bot, "Which military losses did Stoltenberg say Russia has had?", "aircraft, tanks")
+
+
+def test_a_follow_up_for_next_year_is_not_refused_for_a_year_no_article_is_dated_in(shared_bot):
+    """"And what will its work program for next year focus on?" became "... for in 2025 ...",
+    refused as "The articles found never mention 2025" (heldout16 h006): "next year" after the
+    newest article is no year an article is dated in, and the articles write "the coming year"."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "Which Ukrainian minister came to the NATO-Ukraine Council meeting?"},
+        {"role": "assistant", "content": "Foreign Minister Dmytro Kuleba."},
+        {"role": "user", "content": "And what is its work program for next year about?"},
+    ])
+    assert not a.refused and "energy security" in a.text and "2025" not in (a.standalone_question or ""), a.notice
+
+
+def test_a_follow_up_with_four_words_of_its_own_takes_only_names_from_the_last_question(shared_bot):
+    """"And which country did he say Moscow is mortgaging its future to?" after a question on
+    the Brussels foreign ministers' meeting was answered with "The next gathering of foreign
+    ministers would be hosted in Brussels ...": the earlier question's words outweighed its own
+    (heldout16 h007)."""
+    a = shared_bot.chat([
+        {"role": "user", "content": "How did Stoltenberg sum up Russia's position at the Brussels meeting of foreign ministers?"},
+        {"role": "assistant", "content": "He said Russia is weaker year by year."},
+        {"role": "user", "content": "And to which country is Moscow mortgaging its future, in his words?"},
+    ])
+    assert not a.refused and "Beijing" in a.text.split("[1]")[0], a.text
