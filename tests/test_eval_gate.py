@@ -29,7 +29,8 @@ def _cleaned_articles() -> dict[str, str]:
 # in the text since stop 25: heldout's h044 is checked.)
 @pytest.mark.parametrize("name", ["gold.jsonl", "dev.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
                                   "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl", "heldout9.jsonl",
-                                  "heldout10.jsonl", "heldout13.jsonl", "heldout14.jsonl", "heldout15.jsonl"])
+                                  "heldout10.jsonl", "heldout13.jsonl", "heldout14.jsonl", "heldout15.jsonl",
+                                  "heldout16.jsonl"])
 def test_every_evidence_string_occurs_in_a_cleaned_article_it_names(name):
     articles = _cleaned_articles()
     questions = load_questions(EVAL / name)
