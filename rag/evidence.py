@@ -2029,7 +2029,9 @@ def takes_up_aspect(sentence: str, before: str, question: str) -> bool:
     (False, False)
     """
     m = _ASPECT.match(sentence)
-    return m is not None and m.group(1)[:5].lower() in question.lower() and re.search(rf"\b{m.group(1)[:5].lower()}\w*(?:al|ic|ary|ive|ous)\b", before.lower()) is not None
+    stem = m.group(1)[:5].lower() if m else ""  # "Militarily" -> "milit"
+    adjective = rf"\b{stem}\w*(?:al|ic|ary|ive|ous)\b"  # "military", as the run's first sentence names it
+    return bool(stem) and stem in question.lower() and re.search(adjective, before.lower()) is not None
 
 
 def with_following(passage: ScoredChunk, article_text: str, chars: int) -> ScoredChunk:

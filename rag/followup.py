@@ -199,11 +199,12 @@ def absolute_dates(question: str, reference_year: int | None, known_years: froze
         year = reference_year + delta
         if known_years is not None and year not in known_years:
             continue
-        question = re.sub(rf"(?i)\b(?:(in|for|by|until|till|since|from|to|of|during|before|after|through)\s+)?"
-                          rf"(?:the\s+)?{phrase}\b",
-                          lambda m, y=year: f"{m.group(1)} {y}" if m.group(1) and m.group(1).lower() != "in"
-                          else f"in {y}", question)  # fmt: skip
+        question = re.sub(rf"(?i)\b(?:({_PREPOSITIONS})\s+)?(?:the\s+)?{phrase}\b",
+                          lambda m: f"{m.group(1) or 'in'} {year}", question)  # noqa: B023 (used at once)
     return question
+
+
+_PREPOSITIONS = "in|for|by|until|till|since|from|to|of|during|before|after|through"
 
 
 _ASKED = r"(?:what|who|whom|whose|which|why|how|when|where|did|does|do|is|are|was|were|has|have|can|could|will|would|should)\b"
