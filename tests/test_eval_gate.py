@@ -30,7 +30,7 @@ def _cleaned_articles() -> dict[str, str]:
 @pytest.mark.parametrize("name", ["gold.jsonl", "dev.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
                                   "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl", "heldout9.jsonl",
                                   "heldout10.jsonl", "heldout13.jsonl", "heldout14.jsonl", "heldout15.jsonl",
-                                  "heldout16.jsonl"])
+                                  "heldout16.jsonl", "heldout17.jsonl"])
 def test_every_evidence_string_occurs_in_a_cleaned_article_it_names(name):
     articles = _cleaned_articles()
     questions = load_questions(EVAL / name)
