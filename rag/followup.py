@@ -151,8 +151,11 @@ def rewrite_with_history(question: str, earlier: list[str], last_answer: str | N
     # its own: of the earlier question only whom and what it names come, or its words would
     # draw the answer back to what was already asked (heldout10 u031)
     own = len(content_terms(question)) >= OWN_WORDS
-    names = " ".join(w for w in _names(earlier[-1]) if content_terms(w))
-    about = names if own and names else earlier[-1]  # (a question typed in lower case names nothing by capitals)
+    # an earlier question that leaned on the one before it ("And how does aid fit into that?")
+    # brings that one too: it says what the conversation is about (heldout17 i033)
+    topic = f"{earlier[-2]} {earlier[-1]}" if len(earlier) > 1 and needs_context(earlier[-1]) else earlier[-1]
+    names = " ".join(w for w in _names(topic) if content_terms(w))
+    about = names if own and names else topic  # (a question typed in lower case names nothing by capitals)
     if last_answer and _PERSON_PRONOUN.search(question):
         answer = MARKER.sub("", last_answer).strip()[:LAST_ANSWER_CHARS]
         # "Who did he say Moscow is mortgaging its future to?" asks something new, and the

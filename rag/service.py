@@ -399,8 +399,9 @@ class Assistant:
         if denial:  # the correction, and where it is said
             said_in = next(passages[r.sentence.passage].chunk for r in ranked if r.sentence.text == denial)
             source = ", ".join(x for x in (said_in.title, said_in.date) if x)
-            return (f"The question takes for granted what the passage answering best denies: "
-                    f"“{closed_quotes(denial)}” ({source}).")
+            quoted = closed_quotes(denial)
+            quoted = quoted if quoted.startswith("“") else f"“{quoted}”"  # (not ““We must ...)
+            return f"The question takes for granted what the passage answering best denies: {quoted} ({source})."
         owner = None if compares(asked) else figure_of_another(asked, near, people)  # each side has its own figure
         if owner:
             return f"The passages that answer best give that figure for something other than {owner}."

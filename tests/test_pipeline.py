@@ -1214,3 +1214,25 @@ def test_a_follow_up_with_four_words_of_its_own_takes_only_names_from_the_last_q
         {"role": "user", "content": "And to which country is Moscow mortgaging its future, in his words?"},
     ])
     assert not a.refused and "Beijing" in a.text.split("[1]")[0], a.text
+
+
+def test_an_honorific_is_no_name_the_articles_must_mention(shared_bot):
+    """"... what did Mr. Stoltenberg recall about those initial fears ...?" was refused: "The
+    articles found never mention Mr." (heldout17 i016, i018)."""
+    assert_answered(shared_bot, "What did Mr. Stoltenberg say about the pause between Israel and Hamas?", "pause")
+
+
+def test_a_question_asking_for_an_opinion_is_refused_unless_a_passage_reports_one(shared_bot):
+    """"In your opinion, should Ukraine accept a ceasefire ...?" and "Do you think the allies
+    will actually manage to hit the 500 million euro a year target next year?" were answered
+    with what the articles report (heldout17 i044, i045). A forecast an article reports answers."""
+    assert_refused(shared_bot, "In your view, should NATO have invited Ukraine at Vilnius?", "an opinion or a forecast")
+    assert_answered(shared_bot, "Do you think Turkey will ratify Sweden's membership soon?", "ratify")
+
+
+def test_a_premise_that_something_stopped_is_denied_by_a_passage_saying_it_goes_on(shared_bot):
+    """"why did blinken announce at the brussels meeting that the us would be winding down its
+    aid to ukraine" was answered with "We must and we will continue to support Ukraine"
+    (heldout17 i039)."""
+    a = shared_bot.ask("Why did Blinken say in Brussels that America would halt its support for Ukraine?")
+    assert a.refused and "takes for granted" in (a.notice or "") and "continue to support" in a.notice, a.notice
