@@ -1010,8 +1010,8 @@ def premise_denied(question: str, near: list[str]) -> str | None:
 
 
 # "... would stop / wind down its aid": what a premise says ends, which a sentence that says
-# it goes on ("We will continue to support Ukraine") denies without a "not" (heldout16 h039,
-# heldout17 i039)
+# it goes on ("We will continue to support Ukraine") denies without a "not" (heldout17 i039;
+# heldout16 h039 asks the same, but that sentence is not among its best three)
 _STOPS = re.compile(r"(?i)\b(?:stop(?:s|ped|ping)?|halt(?:s|ed|ing)?|ended|ending|cease[sd]?|ceasing"
                     r"|(?:wind(?:s|ing)?|wound)\s+down|cut(?:s|ting)?\s+off|suspend(?:s|ed|ing)?|withdr[ae]w\w*"
                     r"|scal(?:e|es|ed|ing)\s+back|pull(?:s|ed|ing)?\s+back|abandon\w*)\s+((?:[\w’'-]+\s*){1,4})")
