@@ -276,6 +276,38 @@ def says_nothing_of(claims: list[str], sentences: list[PassageSentence]) -> np.n
     return np.array([[bool(t) and not (t & w) for w in windows] for t in said], dtype=bool).reshape(len(claims), len(sentences))
 
 
+def cause_unsaid(claims: list[str], sentences: list[PassageSentence]) -> np.ndarray:
+    """mask[i, j]: claim i gives a cause ("... because ...", "... due to ...") and sentence j,
+    in its window, says nothing of one. A model answering "why" joins the question's premise to
+    a passage's words with a "because" of its own: "The head of the alliance thinks the Kremlin
+    can't just outlast the West's backing for Kyiv because the Kremlin remains a regional actor
+    ... [1]" (heldout16 h010), "Russia's economy is feeling the pressure due to political,
+    military, and economic setbacks [1]" (gold g022). Each word of it is in the passages; the
+    "because" is not.
+
+    >>> ss = [PassageSentence(0, 0, 40, "Moscow remains a regional actor with ambitions."),
+    ...       PassageSentence(1, 0, 60, "He is confident because it is in the U.S. security interest.")]
+    >>> cause_unsaid(["Russia cannot win because Moscow remains a regional actor."], ss[:1]).tolist()
+    [[True]]
+    >>> cause_unsaid(["He is confident because it is in the U.S. interest.", "The summit is due to take place in July."],
+    ...              ss[1:]).tolist()
+    [[False], [False]]
+    """
+    gives = [_CAUSE_CLAIMED.search(c) is not None for c in claims]
+    said = [_CAUSE_SAID.search(w) is not None for w in sentence_windows(sentences)]
+    return np.array([[g and not w for w in said] for g in gives], dtype=bool).reshape(len(claims), len(sentences))
+
+
+# a cause a claim gives ("because", "due to" a thing, not "due to take place"), and the words in
+# which a passage gives one or a consequence ("so that", "will also send a message ...")
+_CAUSE_CLAIMED = re.compile(r"(?i)\bbecause\b|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )\bdue\s+to\b"
+                            r"(?!\s+(?:take|be|begin|start|meet|hold|open|close|end|arrive|visit|sign|vote|run|launch)\b)"
+                            r"|\bas\s+a\s+result\s+of\b")
+_CAUSE_SAID = re.compile(r"(?i)\b(?:because|since|as\s+a\s+result|due\s+to|thanks\s+to|owing\s+to|so\s+that"
+                         r"|in\s+order\s+to|therefore|thus|hence|reasons?|why|caus\w*|result(?:s|ed)?\s+in"
+                         r"|lead(?:s|ing)?\s+to|led\s+to|means?\s+that|send\w*\s+a\s+message|in\s+the\s+interest)\b|,\s+so\b")
+
+
 _NEGATION = re.compile(
     r"(?i)^(?:no|not|never|nor|neither|none|nothing|without|cannot|\w+n[’']t|refus(?:e|es|ed)|declin(?:e|es|ed)"
     r"|fail(?:s|ed)?|lack(?:s|ed)?)$"

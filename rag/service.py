@@ -30,7 +30,7 @@ from rag.errors import ConfigError, InvalidInput, LLMUnavailable, ModelError, St
 from rag.clean import is_sentence
 from rag.embedding import english_words
 from rag.evidence import (
-    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, compares,
+    ArticleFacts, PassageSentence, answer_type_bonus, article_facts, article_times, asks_for_byline, cause_unsaid, compares,
     corrects_figures, count_of_another, denies, figure_of_another, figure_owned_elsewhere, figures_not_in, initials,
     joined_passages, lacks_answer_type, lacks_member, leaves_unsaid, names_apart, names_not_in, names_someone_else,
     only_foreseen, only_restates, premise_denied, passage_sentences, person_meant, placed_elsewhere, pointed_articles,
@@ -685,7 +685,8 @@ class Assistant:
         """Zero support[i, j] where sentence j reads close to claim i but does not say it
         (rag.evidence): names in common only, the opposite (and then no other sentence may
         stand in), the words of another speaker, other numbers or months, other names, a place
-        or date the passage ties to other words, a figure the passage gives to someone else."""
+        or date the passage ties to other words, a figure the passage gives to someone else, a
+        cause the passage does not give."""
         chunks = [passages[s.passage].chunk for s in sentences]
         facts = [self._article(c.article_id, c.version) for c in chunks]  # each sentence's article
         times = [article_times(f.years, c.date) for f, c in zip(facts, chunks)]
@@ -699,7 +700,7 @@ class Assistant:
         # ("NATO should extend an invitation ..." beside "Kyiv did not receive the invitation")
         verbatim = [any(" ".join(c.split()) in " ".join(s.text.split()) for s in sentences) for c in claims]
         support[said_not.any(axis=1) & ~np.array(verbatim, dtype=bool)] = 0.0
-        support[says_nothing_of(claims, sentences) | denies(claims, sentences)] = 0.0
+        support[says_nothing_of(claims, sentences) | denies(claims, sentences) | cause_unsaid(claims, sentences)] = 0.0
         support[names_someone_else(claims, meant, people)] = 0.0
         support[figures_not_in(claims, sentences, [t | f.lead_figures for t, f in zip(times, facts)])] = 0.0
         proper = set().union(*(f.proper for f in facts))

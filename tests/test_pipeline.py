@@ -1236,3 +1236,22 @@ def test_a_premise_that_something_stopped_is_denied_by_a_passage_saying_it_goes_
     (heldout17 i039)."""
     a = shared_bot.ask("Why did Blinken say in Brussels that America would halt its support for Ukraine?")
     assert a.refused and "takes for granted" in (a.notice or "") and "continue to support" in a.notice, a.notice
+
+
+def test_a_model_answer_giving_a_cause_no_passage_gives_is_not_shown_as_supported(shared_bot):
+    """The local model answered "Why does the head of the alliance think the Kremlin can't
+    just outlast the West's backing for Kyiv?" with the question's own words, "because", and a
+    passage's words: "... because the Kremlin remains a regional actor with ongoing ambitions
+    ... [1]" (heldout16 h010). Every word is in the passages; the cause is not. A cause a
+    passage does give stands."""
+    question = "Why does the head of the alliance think the Kremlin can't just outlast the West's backing for Kyiv?"
+    made_up = ("The head of the alliance thinks the Kremlin can't just outlast the West's backing for Kyiv because the "
+               "Kremlin remains a regional actor with ongoing ambitions, and the Kremlin continues to pursue objectives "
+               "in Ukraine while navigating broader international dynamics. [1]")
+    (a,) = ask_with_model(shared_bot, ScriptedModel(made_up), question)
+    assert a.backend == "extractive" and "not supported" in (a.notice or ""), (a.backend, a.notice, a.text)
+    question = "Why is Stoltenberg confident the United States will keep supporting Ukraine?"
+    given = ("Stoltenberg is confident the United States will keep supporting Ukraine because it is in the "
+             "security interest of the United States to do so. [1]")
+    (a,) = ask_with_model(shared_bot, ScriptedModel(given), question)
+    assert a.backend == "scripted" and "security interest" in a.text, (a.notice, a.text)
